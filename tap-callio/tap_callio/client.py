@@ -1,0 +1,223 @@
+"""Base REST stream shared by every Callio endpoint: URL, per-tenant auth and
+partitions, retries with back-off, response validation, lenient parsing, and
+tenant isolation (a failing tenant is logged and recorded, never raised)."""
+
+from __future__ import annotations
+
+import random
+import time
+import typing as t
+
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.streams import RESTStream
+
+from tap_callio import envelope
+from tap_callio.auth import LoginError, TenantAuthenticator
+from tap_callio.records import UnusableRecord, record_id
+from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+RETRIABLE_STATUS = {429, 500, 502, 503, 504}
+ERROR_BODY_EXCERPT = 200
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (seconds form only)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class CallioStream(RESTStream):
+    """Callio listing endpoint, one partition (and one bookmark) per tenant."""
+
+    primary_keys: t.ClassVar[list[str]] = ["tenant", "_id"]
+    record_builder: t.ClassVar[t.Callable[[t.Mapping, str, str], dict]]
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tenant: str | None = None
+        self._run: StreamRun | None = None
+
+    # -- where and who ---------------------------------------------------------
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("api_url") or "").rstrip("/")
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        return [{"tenant": tenant} for tenant in self._tap.tenants]
+
+    @property
+    def authenticator(self) -> TenantAuthenticator:
+        return TenantAuthenticator(self._tap.tokens, self._tenant or "")
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 90))
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("page_size", 500))
+
+    # -- requests, retries, validation ----------------------------------------
+
+    def backoff_max_tries(self) -> int:
+        return int(self.config.get("max_retries", 5)) + 1
+
+    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
+        """Exponential back-off with jitter; a ``Retry-After`` header wins."""
+        base = float(self.config.get("retry_base_delay_s", 1.0))
+        ceiling = float(self.config.get("retry_max_delay_s", 60.0))
+        exc = yield  # type: ignore[misc]
+        attempt = 0
+        while True:
+            asked = retry_after_seconds(exc)
+            if asked is not None:
+                delay = min(asked, ceiling)
+            else:
+                delay = min(ceiling, base * (2**attempt)) * random.uniform(0.5, 1.0)  # noqa: S311
+            attempt += 1
+            exc = yield delay
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # jitter is applied by backoff_wait_generator
+
+    def backoff_handler(self, details: t.Any) -> None:
+        exc = details.get("exception")
+        reason = str(exc) if isinstance(exc, RetriableAPIError) else type(exc).__name__
+        self.logger.warning(
+            "tenant %s stream %s: retry %d in %.2fs after %s",
+            self._tenant,
+            self.name,
+            details.get("tries"),
+            details.get("wait") or 0.0,
+            reason,
+        )
+
+    def response_error_message(self, response: requests.Response) -> str:
+        excerpt = response.text[:ERROR_BODY_EXCERPT].replace("\n", " ") if response.content else ""
+        return f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": ")
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status in RETRIABLE_STATUS or status >= 500:
+            raise RetriableAPIError(self.response_error_message(response), response)
+        if status >= 400:
+            raise FatalAPIError(self.response_error_message(response))
+        try:
+            envelope.body(response)
+        except envelope.MalformedBody as exc:
+            raise RetriableAPIError(f"{self.path}: {exc}", response) from exc
+
+    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+        auth = self.authenticator
+        request = auth(prepared_request)
+        response = self._send(request, context)
+        if response.status_code == 401:
+            # Tokens can be invalidated at any time (another login to the same
+            # account): log in again once and retry the request once.
+            self.logger.warning("tenant %s stream %s: token rejected (401), logging in again", self._tenant, self.name)
+            request = auth.reauthenticate(request)
+            response = self._send(request, context)
+            if response.status_code == 401:
+                msg = f"tenant {self._tenant}: request to {self.path} still rejected (401) after a new login"
+                raise LoginError(msg)
+        self.validate_response(response)
+        return response
+
+    def _send(self, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+        if self._run is not None:
+            self._run.requests += 1
+        response = self.requests_session.send(request, timeout=self.timeout, allow_redirects=self.allow_redirects)
+        self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
+        return response
+
+    # -- records --------------------------------------------------------------
+
+    def build_record(self, doc: t.Mapping) -> dict:
+        status_key = str(self.config.get("status_custom_field_key", "tinh-trang-kh"))
+        return type(self).record_builder(doc, self._tenant or "", status_key)
+
+    def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+        for position, doc in enumerate(envelope.docs(response)):
+            if not isinstance(doc, dict):
+                self._drop(position, None, "not an object")
+                continue
+            try:
+                record = self.build_record(doc)
+            except UnusableRecord as exc:
+                self._drop(position, record_id(doc), str(exc))
+                continue
+            if self.accept(record):
+                yield record
+
+    def accept(self, record: dict) -> bool:
+        """Whether a parsed record belongs to what is being read (overridden)."""
+        return True
+
+    def _drop(self, position: int, doc_id: str | None, reason: str) -> None:
+        if self._run is not None:
+            self._run.records_dropped += 1
+        self.logger.warning(
+            "tenant %s stream %s: dropped record %s (%s)",
+            self._tenant,
+            self.name,
+            doc_id or f"at position {position} of the page",
+            reason,
+        )
+
+    # -- per-tenant run with isolation ----------------------------------------
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        tenant = (context or {}).get("tenant")
+        if tenant is None:
+            return
+        self._tenant = tenant
+        run = self._tap.run_log.start(tenant, self.name)
+        self._run = run
+        try:
+            yield from self.read_tenant(context, run)
+        except LoginError as exc:
+            run.fail(STATUS_ERROR_LOGIN, str(exc))
+            self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, exc)
+        except Exception as exc:  # noqa: BLE001 - isolate every failure to its tenant
+            reason = f"tenant {tenant} stream {self.name}: {describe(exc)}"
+            run.fail(STATUS_ERROR, reason)
+            self.logger.error("%s", reason)
+        finally:
+            run.finish()
+            self.logger.info(
+                "tenant %s stream %s: %s, %d records, %d dropped, %d requests",
+                tenant,
+                self.name,
+                run.status,
+                run.records_read,
+                run.records_dropped,
+                run.requests,
+            )
+
+    def read_tenant(self, context: Context | None, run: StreamRun) -> t.Iterator[dict]:
+        raise NotImplementedError
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for a failure, without URLs' query strings or secrets."""
+    if isinstance(exc, RetriableAPIError):
+        return f"gave up after retries: {exc}"
+    if isinstance(exc, requests.RequestException):
+        return f"gave up after retries: {type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"

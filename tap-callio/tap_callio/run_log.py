@@ -1,0 +1,85 @@
+"""What happened in this run, per tenant and stream: the rows of ``sync_log``
+and the end-of-run summary on stderr."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import typing as t
+import uuid
+
+from tap_callio.slicing import iso
+
+STATUS_OK = "OK"
+STATUS_ERROR_LOGIN = "ERROR_LOGIN"
+STATUS_ERROR = "ERROR"
+
+
+def _now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@dataclasses.dataclass
+class StreamRun:
+    tenant: str
+    stream: str
+    started_at: str = dataclasses.field(default_factory=_now_iso)
+    finished_at: str | None = None
+    status: str = STATUS_OK
+    error: str | None = None
+    records_read: int = 0
+    records_dropped: int = 0
+    bookmark_start: int | None = None
+    bookmark_reached: int | None = None
+    requests: int = 0
+
+    def fail(self, status: str, error: str) -> None:
+        self.status = status
+        self.error = error
+
+    def finish(self) -> None:
+        self.finished_at = _now_iso()
+
+
+class RunLog:
+    """Collects one :class:`StreamRun` per (tenant, stream) in this run."""
+
+    def __init__(self) -> None:
+        self.run_id = uuid.uuid4().hex
+        self.entries: dict[tuple[str, str], StreamRun] = {}
+
+    def start(self, tenant: str, stream: str) -> StreamRun:
+        entry = StreamRun(tenant=tenant, stream=stream)
+        self.entries[(tenant, stream)] = entry
+        return entry
+
+    @property
+    def failed(self) -> list[StreamRun]:
+        return [e for e in self.entries.values() if e.status != STATUS_OK]
+
+    def rows(self) -> t.Iterator[dict]:
+        for entry in self.entries.values():
+            yield {
+                "run_id": self.run_id,
+                "tenant": entry.tenant,
+                "stream": entry.stream,
+                "status": entry.status,
+                "error": entry.error,
+                "records_read": entry.records_read,
+                "bookmark_start": entry.bookmark_start,
+                "bookmark_reached": entry.bookmark_reached,
+                "started_at": entry.started_at,
+                "finished_at": entry.finished_at or _now_iso(),
+            }
+
+    def summary_lines(self) -> list[str]:
+        header = f"{'tenant':<10} {'stream':<10} {'status':<12} {'records':>9} {'dropped':>7}  bookmark reached"
+        lines = [f"tap-callio run {self.run_id} summary:", header]
+        for entry in sorted(self.entries.values(), key=lambda e: (e.tenant, e.stream)):
+            lines.append(
+                f"{entry.tenant:<10} {entry.stream:<10} {entry.status:<12} "
+                f"{entry.records_read:>9} {entry.records_dropped:>7}  {iso(entry.bookmark_reached) or '-'}"
+            )
+        for entry in self.failed:
+            lines.append(f"FAILED {entry.tenant}/{entry.stream}: {entry.error}")
+        return lines

@@ -1,0 +1,222 @@
+"""Settings: the JSON schema shown by ``--about`` and the checks run before any
+request (accounts present and well-formed, page size in range, ...).
+
+Config problems are reported as one line without secrets; see
+:func:`config_problem`.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from pathlib import Path
+
+from jsonschema import Draft7Validator
+from singer_sdk import typing as th
+
+DEFAULT_API_URL = "https://clientapi.phonenet.io"
+MAX_PAGE_SIZE = 500  # the largest page the known client used; larger is unverified
+
+ACCOUNT = th.ObjectType(
+    th.Property("tenant", th.StringType, required=True, description="Label stored on every row."),
+    th.Property("email", th.StringType, description="Login e-mail (with password)."),
+    th.Property("password", th.StringType, secret=True, description="Login password."),
+    th.Property("token", th.StringType, secret=True, description="Static API token instead of a login."),
+)
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property(
+        "accounts",
+        th.ArrayType(ACCOUNT),
+        secret=True,
+        description='Tenants to sync: [{"tenant","email","password"}] or [{"tenant","token"}].',
+    ),
+    th.Property(
+        "accounts_file",
+        th.StringType,
+        description="Path of a JSON file holding the same list as `accounts` (used when `accounts` is absent).",
+    ),
+    th.Property("api_url", th.StringType, default=DEFAULT_API_URL, description="API base URL."),
+    th.Property(
+        "page_size",
+        th.IntegerType,
+        default=MAX_PAGE_SIZE,
+        description=f"Records per request, 1..{MAX_PAGE_SIZE}.",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        description="First time to sync when a tenant has no bookmark yet (ISO date-time, UTC if naive).",
+    ),
+    th.Property(
+        "days_to_fetch_if_empty",
+        th.IntegerType,
+        default=30,
+        description="Without bookmark and start_date: how many days back from now to start.",
+    ),
+    th.Property("request_timeout", th.NumberType, default=90, description="Seconds per HTTP request."),
+    th.Property(
+        "customers_lookback_ms",
+        th.IntegerType,
+        default=180_000,
+        description="customers: re-read this many ms before the bookmark (updates landing late).",
+    ),
+    th.Property(
+        "calls_lookback_ms",
+        th.IntegerType,
+        default=900_000,
+        description="calls: re-read this many ms before the bookmark (call records written late).",
+    ),
+    th.Property(
+        "time_slice_ms",
+        th.IntegerType,
+        default=86_400_000,
+        description="Length of one time slice; the bookmark advances slice by slice.",
+    ),
+    th.Property(
+        "min_time_slice_ms",
+        th.IntegerType,
+        default=60_000,
+        description=(
+            "Smallest slice: a slice holding more than the 10,000 result window is halved "
+            "down to this length before it is read, so that a restart re-reads less."
+        ),
+    ),
+    th.Property(
+        "safety_lag_ms",
+        th.IntegerType,
+        default=60_000,
+        description="The bookmark never passes now minus this lag (records still being written).",
+    ),
+    th.Property(
+        "max_records_per_run",
+        th.IntegerType,
+        default=0,
+        description=(
+            "Per tenant and stream: stop starting new slices once this many records were read "
+            "(0 = no limit). The slice in progress is finished, so the bookmark covers exactly what was read."
+        ),
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=5,
+        description="Retries of one request (429, 5xx, timeouts, broken bodies) before its tenant fails.",
+    ),
+    th.Property(
+        "retry_base_delay_s",
+        th.NumberType,
+        default=1.0,
+        description="First back-off delay; doubles per retry, with jitter.",
+    ),
+    th.Property("retry_max_delay_s", th.NumberType, default=60.0, description="Longest back-off delay."),
+    th.Property(
+        "status_custom_field_key",
+        th.StringType,
+        default="tinh-trang-kh",
+        description="customFields key whose value becomes customField_0_val.",
+    ),
+).to_dict()
+
+
+class ConfigProblem(ValueError):
+    """One configuration mistake, worded for a person and free of secrets."""
+
+
+def load_accounts(config: t.Mapping[str, t.Any]) -> list[dict]:
+    """The account list from ``accounts`` or ``accounts_file``, checked."""
+    raw = config.get("accounts")
+    if isinstance(raw, str):  # e.g. from an environment variable holding JSON
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigProblem("setting 'accounts' is not valid JSON") from None
+    if not raw and config.get("accounts_file"):
+        path = Path(str(config["accounts_file"]))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"cannot read accounts_file {path}: {exc.strerror or type(exc).__name__}"
+            raise ConfigProblem(msg) from None
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise ConfigProblem(f"accounts_file {path} is not valid JSON") from None
+    if not raw:
+        raise ConfigProblem("no accounts configured: set 'accounts' or 'accounts_file'")
+    if not isinstance(raw, list):
+        raise ConfigProblem("accounts must be a JSON list of objects")
+    accounts = [_checked_account(position, item) for position, item in enumerate(raw)]
+    return _unique(accounts)
+
+
+def _checked_account(position: int, item: t.Any) -> dict:
+    if not isinstance(item, dict):
+        raise ConfigProblem(f"account #{position + 1} is not an object")
+    tenant = item.get("tenant")
+    if not isinstance(tenant, str) or not tenant.strip():
+        raise ConfigProblem(f"account #{position + 1} has no 'tenant' label")
+    has_login = bool(item.get("email")) and bool(item.get("password"))
+    if not has_login and not item.get("token"):
+        raise ConfigProblem(f"account {tenant!r} needs email and password, or token")
+    return item
+
+
+def _unique(accounts: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    for account in accounts:
+        if account["tenant"] in seen:
+            raise ConfigProblem(f"duplicate tenant label {account['tenant']!r} in accounts")
+        seen.add(account["tenant"])
+    return [dict(a) for a in accounts]
+
+
+def check_numbers(config: t.Mapping[str, t.Any]) -> None:
+    page_size = config.get("page_size", MAX_PAGE_SIZE)
+    if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ConfigProblem(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
+    positive = ("time_slice_ms", "min_time_slice_ms", "request_timeout")
+    for name in positive:
+        value = config.get(name)
+        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+            raise ConfigProblem(f"{name} must be a positive number")
+    not_negative = (
+        "customers_lookback_ms",
+        "calls_lookback_ms",
+        "safety_lag_ms",
+        "max_records_per_run",
+        "max_retries",
+        "days_to_fetch_if_empty",
+    )
+    for name in not_negative:
+        value = config.get(name)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ConfigProblem(f"{name} must be a non-negative integer")
+
+
+def check_schema(config: t.Mapping[str, t.Any], schema: dict) -> None:
+    """JSON-schema check whose message names the setting and the rule broken,
+    never the value (which may be a password)."""
+    error = next(iter(Draft7Validator(schema).iter_errors(dict(config))), None)
+    if error is None:
+        return
+    where = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path) or " (top level)"
+    if error.validator == "type":
+        rule = f"must be of type {error.validator_value}"
+    elif error.validator == "required":
+        rule = "misses a required field"
+    else:
+        rule = f"breaks the '{error.validator}' rule"
+    raise ConfigProblem(f"setting config{where} {rule}")
+
+
+def config_problem(config: t.Mapping[str, t.Any], schema: dict | None = None) -> str | None:
+    """The first configuration problem as one line, or None when usable."""
+    try:
+        load_accounts(config)
+        check_numbers(config)
+        if schema is not None:
+            check_schema(config, schema)
+    except ConfigProblem as exc:
+        return str(exc)
+    return None

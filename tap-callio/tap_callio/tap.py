@@ -1,0 +1,126 @@
+"""Callio tap class."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import typing as t
+
+from singer_sdk import Tap
+
+from tap_callio import streams
+from tap_callio.auth import SecretMaskingFilter, TenantTokens
+from tap_callio.run_log import RunLog
+from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
+
+STREAM_TYPES = (
+    streams.CustomersStream,
+    streams.CallsStream,
+    streams.StaffStream,
+    streams.GroupsStream,
+    streams.SyncLogStream,  # last: it reports on the others
+)
+
+
+class TapCallio(Tap):
+    """Singer tap for the Callio call-centre API (customers, calls, staff, groups)."""
+
+    name = "tap-callio"
+    config_jsonschema = CONFIG_SCHEMA
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.run_log = RunLog()
+        self._masking = SecretMaskingFilter(self._known_secrets)
+        super().__init__(*args, **kwargs)
+        self._mask_secrets_in_logs()
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # Checked before the SDK's own validation, whose messages echo values
+        # (a password among them), and before any request: one line, no trace.
+        if raise_errors and (problem := config_problem(self._config, self.config_jsonschema)):
+            fail_config(problem)
+        return super()._validate_config(raise_errors=raise_errors)
+
+    @functools.cached_property
+    def accounts(self) -> list[dict]:
+        return load_accounts(self.config)
+
+    @property
+    def tenants(self) -> list[str]:
+        return [account["tenant"] for account in self.accounts]
+
+    @functools.cached_property
+    def tokens(self) -> TenantTokens:
+        return TenantTokens(
+            accounts=self.accounts,
+            api_url=str(self.config.get("api_url")),
+            timeout=float(self.config.get("request_timeout", 90)),
+            max_retries=int(self.config.get("max_retries", 5)),
+            base_delay_s=float(self.config.get("retry_base_delay_s", 1.0)),
+        )
+
+    def discover_streams(self) -> list[Stream]:
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    def load_streams(self) -> list[Stream]:
+        order = {stream_type.name: position for position, stream_type in enumerate(STREAM_TYPES)}
+        return sorted(super().load_streams(), key=lambda stream: order.get(stream.name, -1))
+
+    def _known_secrets(self) -> list[str]:
+        try:
+            return self.tokens.secrets()
+        except ConfigProblem:  # e.g. --discover without accounts
+            return []
+
+    def _mask_secrets_in_logs(self) -> None:
+        """Put the masking filter on every log handler (root and named loggers),
+        so no SDK or library log line can print a password or token."""
+        loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        for logger in loggers:
+            for handler in getattr(logger, "handlers", []):
+                if self._masking not in handler.filters:
+                    handler.addFilter(self._masking)
+
+    def _handle_termination(self, signum: int, frame: t.Any) -> None:
+        # The SDK writes the state and exits 0; a scheduler must see that the
+        # run did not finish. The state holds completed slices only.
+        try:
+            self.state_writer.write_state(self.state)
+        finally:
+            self.logger.warning("tap-callio stopped by signal %d; resume from the STATE written", signum)
+            raise SystemExit(128 + signum)
+
+    def sync_all(self) -> None:
+        self._mask_secrets_in_logs()
+        super().sync_all()
+        for line in self.run_log.summary_lines():
+            self.logger.info("%s", line)
+        if failed := self.run_log.failed:
+            names = ", ".join(sorted({f"{e.tenant}/{e.stream}" for e in failed}))
+            self.logger.error("tap-callio finished with failures: %s", names)
+            raise SystemExit(1)
+
+
+def fail_config(problem: str) -> t.NoReturn:
+    sys.stderr.write(f"tap-callio: configuration error: {problem}\n")
+    raise SystemExit(2)
+
+
+def main() -> None:
+    """Console entry point: the SDK's CLI, with unreadable JSON inputs reported
+    as one line instead of a stack trace."""
+    try:
+        TapCallio.cli()
+    except ValueError as exc:  # json / simplejson JSONDecodeError
+        if not hasattr(exc, "pos"):
+            raise
+        # the decoder's message names the position only, never the content
+        fail_config(f"a JSON input (config, state, catalog or TAP_CALLIO_* variable) is not valid JSON: {exc}")
+
+
+if __name__ == "__main__":
+    main()
