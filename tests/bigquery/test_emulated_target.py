@@ -1,0 +1,72 @@
+"""z3-target-bigquery 0.7.2 (batch_job, denormalized) against the emulator, via the launcher."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from loader_runs import (
+    SMALL,
+    launcher_command,
+    loader_env,
+    row_counts,
+    run_loader,
+    state_lines,
+    target_config,
+)
+from singer_messages import FINAL_STATE, SCHEMAS, expected_counts, records
+
+
+def _plain(value):
+    """BigQuery row values as the JSON the tap sent (timestamps back to ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def test_no_gzip_load_lands_every_row_with_nested_values(landed_raw, bq_client):
+    assert row_counts(bq_client, landed_raw) == expected_counts(**SMALL)
+
+    sent: dict[str, dict[tuple, dict]] = {stream: {} for stream in SCHEMAS}
+    for stream, record in records(**SMALL):
+        key = tuple(record[k] for k in SCHEMAS[stream][1])
+        sent[stream][key] = record
+    for stream, (schema, key_properties) in SCHEMAS.items():
+        fields = list(schema["properties"])
+        rows = bq_client.query(f"SELECT {', '.join(f'`{f}`' for f in fields)} "
+                               f"FROM `{landed_raw}`.`{stream}`").result()
+        landed = {tuple(row[k] for k in key_properties): {f: _plain(row[f]) for f in fields}
+                  for row in rows}
+        assert landed.keys() == sent[stream].keys(), stream
+        for key, record in sent[stream].items():
+            # Nested objects (user.group is a SQL keyword), arrays of strings and arrays of
+            # objects holding arrays all survive the round trip unchanged.
+            assert landed[key] == record, (stream, key)
+
+
+def test_load_table_has_the_nested_and_repeated_columns(landed_raw, bq_client):
+    customers = {f.name: f for f in bq_client.get_table(f"{landed_raw}.customers").schema}
+    assert customers["tags"].mode == "REPEATED"
+    assert customers["user"].field_type == "RECORD"
+    assert {f.name for f in customers["user"].fields} == {"_id", "name", "email", "ext", "group"}
+    assert customers["customFields"].mode == "REPEATED"
+    assert {f.name: f.mode for f in customers["customFields"].fields}["val"] == "REPEATED"
+    assert "_sdc_batched_at" in customers  # metadata columns on (docs/architecture.md)
+
+
+def test_gzip_upload_fails_silently_exit_0_and_state_but_no_rows(emulator, singer_file,
+                                                                  bq_client, tmp_path):
+    """Upstream bug documented: the load job fails, the target still exits 0 and emits STATE."""
+    dataset = "raw_gzip_silent_loss"
+    config = target_config(tmp_path, emulator, dataset)
+    result = run_loader(launcher_command(), config, singer_file,
+                        loader_env(emulator, gzip=True))
+
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    assert state_lines(result.stdout) == [FINAL_STATE]  # the bookmark would advance...
+    counts = row_counts(bq_client, dataset)
+    assert set(counts) == set(SCHEMAS)  # ...the tables were created...
+    assert all(n == 0 for n in counts.values()), counts  # ...and not one row landed
