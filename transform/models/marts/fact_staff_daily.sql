@@ -1,0 +1,176 @@
+{#- One row per (Ngay, Tenant, MaNV_id): a staff member's activity on one local day.
+    Incremental runs recompute today and the previous var('report_lookback_days') local days and
+    replace exactly those days (the pre-hook deletes them, the model inserts them again), so a
+    row whose source vanished inside the window disappears; older days stay frozen. A full
+    refresh rebuilds every day. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
+    partition_by=({'field': 'Ngay', 'data_type': 'date', 'granularity': 'day'}
+                  if target.type == 'bigquery' else none),
+    cluster_by=(['Tenant', 'MaNV_id'] if target.type == 'bigquery' else none),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where Ngay >= {{ callio.date_literal(callio.report_window_start()) }}{% endif %}",
+    on_schema_change='append_new_columns'
+) }}
+
+{%- set window_start = callio.date_literal(callio.report_window_start()) %}
+
+with calls as (
+    select
+        tenant,
+        NgayTao as Ngay,
+        fromUser__id as staff_id,
+        fromUser__name,
+        fromGroup__id,
+        createTime,
+        coalesce(billDuration, 0) as billDuration,
+        startTime,
+        endTime,
+        customer_number_normalized
+    from {{ ref('call_log') }}
+    where fromUser__id is not null
+      and NgayTao is not null
+    {% if is_incremental() %}
+      and NgayTao >= {{ window_start }}
+    {% endif %}
+),
+
+assignments as (
+    select
+        tenant,
+        NgayAssign as Ngay,
+        user_id as staff_id,
+        user_name,
+        _id,
+        assignedTime
+    from {{ ref('customer') }}
+    where user_id is not null
+      and NgayAssign is not null
+    {% if is_incremental() %}
+      and NgayAssign >= {{ window_start }}
+    {% endif %}
+),
+
+groups as (
+    select tenant, group_id, name from {{ ref('group') }}
+),
+
+call_metrics as (
+    select
+        calls.tenant,
+        calls.Ngay,
+        calls.staff_id,
+        count(*) as TongCuoc,
+        count(distinct calls.customer_number_normalized) as SoSDT_Unique,
+        cast(sum(case when calls.billDuration > 0 then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as SoCuoc_NoiMay,
+        cast(sum(case when calls.billDuration > 0 then 0 else 1 end) as {{ dbt.type_bigint() }})
+            as SoCuoc_KhongNoiMay,
+        cast(sum(case when calls.billDuration > 0 then calls.billDuration else 0 end)
+             as {{ dbt.type_bigint() }}) as TongThoiluongGoi_Giay,
+        -- ringing in ms: (endTime - startTime) - 1000 * billDuration, floored at 0; integer
+        -- sums keep the result exact and engine-independent until the final division
+        cast(sum(case when calls.billDuration > 0 then 0
+                      else greatest(coalesce(calls.endTime - calls.startTime, 0)
+                                    - 1000 * calls.billDuration, 0) end)
+             as {{ dbt.type_bigint() }}) as ringing_ms,
+        max(calls.createTime) as max_create_ms,
+        min(calls.fromUser__name) as call_staff_name,
+        min(groups.name) as call_group_name
+    from calls
+    left join groups
+        on calls.tenant = groups.tenant and calls.fromGroup__id = groups.group_id
+    group by calls.tenant, calls.Ngay, calls.staff_id
+),
+
+called_numbers as (
+    select distinct tenant, Ngay, staff_id, customer_number_normalized as number
+    from calls
+    where customer_number_normalized is not null
+),
+
+status_metrics as (
+    select
+        called_numbers.tenant,
+        called_numbers.Ngay,
+        called_numbers.staff_id,
+        {%- for category in ['KetBanZalo', 'CoNhuCau', 'TuChoi', 'KhongNgheMay'] %}
+        count(distinct case when categories.category = '{{ category }}'
+                            then called_numbers.number end) as SoSDT_{{ category }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from called_numbers
+    inner join {{ ref('int_customer_number_categories') }} as categories
+        on called_numbers.tenant = categories.tenant
+        and called_numbers.number = categories.phone_normalized
+    group by called_numbers.tenant, called_numbers.Ngay, called_numbers.staff_id
+),
+
+assignment_metrics as (
+    select
+        tenant,
+        Ngay,
+        staff_id,
+        count(distinct _id) as SoDataNhan,
+        max(assignedTime) as max_assigned_ms,
+        min(user_name) as assigned_staff_name
+    from assignments
+    group by tenant, Ngay, staff_id
+),
+
+row_keys as (
+    select tenant, Ngay, staff_id from call_metrics
+    union distinct
+    select tenant, Ngay, staff_id from assignment_metrics
+),
+
+staff_in_snapshot as (
+    select
+        staff.tenant,
+        staff._id as staff_id,
+        staff.name,
+        groups.name as group_name
+    from {{ ref('staff') }} as staff
+    left join groups
+        on staff.tenant = groups.tenant and staff.group_id = groups.group_id
+    where staff.in_latest_snapshot
+)
+
+select
+    row_keys.Ngay,
+    row_keys.tenant as Tenant,
+    coalesce(staff_in_snapshot.group_name, call_metrics.call_group_name, 'Unassigned') as Team,
+    row_keys.staff_id as MaNV_id,
+    coalesce(staff_in_snapshot.name, call_metrics.call_staff_name,
+             assignment_metrics.assigned_staff_name) as MaNV,
+    coalesce(call_metrics.TongCuoc, 0) as TongCuoc,
+    coalesce(call_metrics.SoSDT_Unique, 0) as SoSDT_Unique,
+    coalesce(call_metrics.SoCuoc_NoiMay, 0) as SoCuoc_NoiMay,
+    coalesce(call_metrics.SoCuoc_KhongNoiMay, 0) as SoCuoc_KhongNoiMay,
+    coalesce(call_metrics.TongThoiluongGoi_Giay, 0) as TongThoiluongGoi_Giay,
+    cast(coalesce(call_metrics.ringing_ms, 0) as {{ callio.type_float64() }}) / 1000
+        as TongRungChuong_Giay,
+    coalesce(assignment_metrics.SoDataNhan, 0) as SoDataNhan,
+    coalesce(status_metrics.SoSDT_KetBanZalo, 0) as SoSDT_KetBanZalo,
+    coalesce(status_metrics.SoSDT_CoNhuCau, 0) as SoSDT_CoNhuCau,
+    coalesce(status_metrics.SoSDT_TuChoi, 0) as SoSDT_TuChoi,
+    coalesce(status_metrics.SoSDT_KhongNgheMay, 0) as SoSDT_KhongNgheMay,
+    call_metrics.max_create_ms,
+    assignment_metrics.max_assigned_ms,
+    current_timestamp as _ingested_at
+from row_keys
+left join call_metrics
+    on row_keys.tenant = call_metrics.tenant
+    and row_keys.Ngay = call_metrics.Ngay
+    and row_keys.staff_id = call_metrics.staff_id
+left join assignment_metrics
+    on row_keys.tenant = assignment_metrics.tenant
+    and row_keys.Ngay = assignment_metrics.Ngay
+    and row_keys.staff_id = assignment_metrics.staff_id
+left join status_metrics
+    on row_keys.tenant = status_metrics.tenant
+    and row_keys.Ngay = status_metrics.Ngay
+    and row_keys.staff_id = status_metrics.staff_id
+left join staff_in_snapshot
+    on row_keys.tenant = staff_in_snapshot.tenant
+    and row_keys.staff_id = staff_in_snapshot.staff_id

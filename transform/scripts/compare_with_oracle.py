@@ -1,0 +1,69 @@
+"""Compare fact_staff_daily in a DuckDB file with tests/oracle/report.py over a truth.json.
+
+    .venv/bin/python scripts/compare_with_oracle.py --db DB --truth truth.json --today 2026-01-15
+        [--lookback-days 7] [--table fact_staff_daily_PK --report-tenants PK]
+
+Exits 1 and prints the first differences when any row or value differs. Used by check.sh on
+the sample data set; the lead's end-to-end test does the same after a real pipeline run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from oracle.report import COLUMNS, expected_fact_staff_daily  # noqa: E402
+
+
+def differences(actual: list[dict], expected: list[dict]) -> list[str]:
+    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
+    actual_by_key, expected_by_key = {key(r): r for r in actual}, {key(r): r for r in expected}
+    problems = [f"missing row {k}" for k in expected_by_key.keys() - actual_by_key.keys()]
+    problems += [f"unexpected row {k}" for k in actual_by_key.keys() - expected_by_key.keys()]
+    for k in sorted(expected_by_key.keys() & actual_by_key.keys()):
+        for column in COLUMNS:
+            a, e = actual_by_key[k][column], expected_by_key[k][column]
+            same = math.isclose(a, e, abs_tol=1e-9) if isinstance(e, float) and a is not None else a == e
+            if not same:
+                problems.append(f"{k} {column}: dbt={a!r} oracle={e!r}")
+    if len(actual) != len(actual_by_key):
+        problems.append(f"duplicate keys in dbt output ({len(actual)} rows, {len(actual_by_key)} keys)")
+    return problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--truth", type=Path, required=True)
+    parser.add_argument("--today", type=dt.date.fromisoformat)
+    parser.add_argument("--lookback-days", type=int)
+    parser.add_argument("--tz", default="Asia/Ho_Chi_Minh")
+    parser.add_argument("--table", default="fact_staff_daily")
+    parser.add_argument("--report-tenants", default=None, help="comma-separated")
+    args = parser.parse_args()
+    truth = json.loads(args.truth.read_text(encoding="utf-8"))
+    tenants = args.report_tenants.split(",") if args.report_tenants else None
+    expected = expected_fact_staff_daily(truth, tz=args.tz, report_tenants=tenants, today=args.today,
+                                         lookback_days=args.lookback_days)
+    con = duckdb.connect(args.db, read_only=True)
+    where = ""
+    if args.today and args.lookback_days is not None:
+        where = f" where Ngay >= date '{args.today - dt.timedelta(days=args.lookback_days)}'"
+    cursor = con.execute(f'select {", ".join(COLUMNS)} from main."{args.table}"{where}')
+    actual = [dict(zip(COLUMNS, row)) for row in cursor.fetchall()]
+    problems = differences(actual, expected)
+    print(f"{args.table}: dbt {len(actual)} rows, oracle {len(expected)} rows, {len(problems)} differences")
+    for problem in problems[:20]:
+        print("  " + problem)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
