@@ -39,13 +39,13 @@ sys.path.insert(0, str(REPO / "tests"))
 
 
 def _dbt(command: str, emulator, raw_dataset: str, marts_dataset: str, target_path: Path,
-         *extra: str):
+         *extra: str, report_today: str = REPORT_TODAY):
     env = dict(os.environ, **emulator.env(), BQ_RAW_DATASET_ID=raw_dataset,
                BQ_DATASET_ID=marts_dataset, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     command = [str(DBT), command, "--project-dir", str(TRANSFORM),
                "--profiles-dir", str(BIGQUERY_DIR), "--target", "emulator",
                "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
-               "--vars", json.dumps({"report_today": REPORT_TODAY}), *extra]
+               "--vars", json.dumps({"report_today": report_today}), *extra]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     run_results = json.loads((target_path / "run_results.json").read_text())
     manifest = json.loads((target_path / "manifest.json").read_text())
