@@ -1,0 +1,77 @@
+"""The few calls into the ``meltano`` command line that the runner and daemon need.
+
+Jobs and schedules are read from Meltano itself (``--format=json``) so that meltano.yml
+stays the one place where they are declared.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def meltano_executable() -> str:
+    """``meltano`` next to this Python (the project's venv) first, then on PATH."""
+    override = os.environ.get("CALLIO_MELTANO_BIN")
+    if override:
+        return override
+    beside = Path(sys.executable).with_name("meltano")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("meltano")
+    if not found:
+        raise SystemExit("meltano not found: run scripts/demo.sh once, or activate .venv")
+    return found
+
+
+def meltano_command(environment: str, *args: str) -> list[str]:
+    return [meltano_executable(), f"--environment={environment}", *args]
+
+
+def _json_from(environment: str, *args: str) -> dict:
+    completed = subprocess.run(
+        meltano_command(environment, *args, "--format=json"),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"meltano {' '.join(args)} failed:\n{completed.stderr.strip()}")
+    return json.loads(completed.stdout)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    cron: str
+    job: str
+
+
+@functools.cache
+def _jobs(environment: str) -> tuple[dict, ...]:
+    return tuple(_json_from(environment, "job", "list")["jobs"])
+
+
+def job_tasks(environment: str, job: str) -> list[str]:
+    """The tasks of one job, each a ``meltano run`` argument string."""
+    for entry in _jobs(environment):
+        if entry["job_name"] == job:
+            tasks = entry["tasks"]
+            # A task may itself be a list of blocks; flatten to one string per `meltano run`.
+            return [t if isinstance(t, str) else " ".join(t) for t in tasks]
+    raise KeyError(f"no job named {job!r} in meltano.yml")
+
+
+def schedules(environment: str) -> list[Schedule]:
+    """Job schedules (not the legacy ELT ones) with their cron expressions."""
+    listed = _json_from(environment, "schedule", "list")["schedules"]
+    return [Schedule(s["name"], s["cron_interval"], s["job"]["name"]) for s in listed.get("job", [])]

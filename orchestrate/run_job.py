@@ -1,0 +1,110 @@
+"""Run one Meltano job task by task, always finishing with its transform step.
+
+``meltano run <job>`` stops at the first failing task. The tap exits non-zero when one tenant
+failed (after delivering the others and their sync_log rows), and stopping there would leave the
+report stale and update_log without the ERROR_LOGIN row. So each task gets its own
+``meltano run``, every task runs, and the exit code is non-zero if any task failed.
+
+    python -m orchestrate.run_job callio-all                       # dev (default environment)
+    python -m orchestrate.run_job --environment=prod callio-all-bq
+    python -m orchestrate.run_job --no-wait callio-calls           # leave if another run is busy
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command
+from orchestrate.run_lock import Busy, exclusive_run
+
+log = logging.getLogger("orchestrate.run_job")
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    task: str
+    returncode: int
+    seconds: float
+
+
+def default_environment() -> str:
+    return os.environ.get("MELTANO_ENVIRONMENT", "dev")
+
+
+def run_task(environment: str, task: str) -> TaskResult:
+    command = meltano_command(environment, "run", *shlex.split(task))
+    log.info("task started: %s", task)
+    started = time.monotonic()
+    # Output goes straight through: the tap's progress lines and its per-tenant summary
+    # stay visible, and nothing is held in memory.
+    returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    result = TaskResult(task, returncode, time.monotonic() - started)
+    log.log(
+        logging.INFO if returncode == 0 else logging.ERROR,
+        "task %s: %s (exit %d, %.0fs)",
+        "finished" if returncode == 0 else "FAILED",
+        task,
+        returncode,
+        result.seconds,
+    )
+    return result
+
+
+def run_job(environment: str, job: str) -> list[TaskResult]:
+    """Every task of the job in order; a failure does not stop the later tasks."""
+    return [run_task(environment, task) for task in job_tasks(environment, job)]
+
+
+def summarise(job: str, results: list[TaskResult]) -> int:
+    failed = [r for r in results if r.returncode != 0]
+    for r in results:
+        log.info("  %-6s %s", "ok" if r.returncode == 0 else "FAILED", r.task)
+    if failed:
+        log.error("job %s finished with %d failed task(s)", job, len(failed))
+        return 1
+    log.info("job %s finished, all %d task(s) ok", job, len(results))
+    return 0
+
+
+def run_locked(environment: str, job: str, *, wait: bool) -> int:
+    try:
+        with exclusive_run(wait=wait):
+            log.info("job %s started (environment %s)", job, environment)
+            return summarise(job, run_job(environment, job))
+    except Busy as busy:
+        log.warning("another run holds %s; job %s skipped", busy, job)
+        return 0
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s  %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrate.run_job", description=__doc__.split("\n\n")[0])
+    parser.add_argument("job", help="job name from meltano/orchestrate.meltano.yml")
+    parser.add_argument("--environment", default=default_environment(), help="dev, demo or prod (default: %(default)s)")
+    parser.add_argument("--no-wait", action="store_true", help="exit 0 at once if another run is busy")
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        return run_locked(args.environment, args.job, wait=not args.no_wait)
+    except KeyError as unknown:
+        log.error("%s", unknown.args[0])
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole pipeline on your machine, no Callio account needed:
+#   bundled simulator (3 tenants) -> tap-callio -> target-duckdb -> dbt -> output/demo.duckdb
+# and prints the report table fact_staff_daily_PK. Safe to run again: each run starts from a
+# fresh demo database and fresh demo bookmarks (your dev/prod state is not touched).
+#
+#   bash scripts/demo.sh
+#
+# Volumes: DEMO_CUSTOMERS (default 1000) and DEMO_CALLS (default 5000) per tenant.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$repo"
+
+setup_project_venv "$repo/requirements.txt"
+meltano_install
+meltano=("$venv/bin/meltano" --environment=demo)
+
+say "fresh demo: removing output/demo.duckdb and the demo bookmarks"
+rm -f output/demo.duckdb output/demo.duckdb.wal
+for state_id in $("${meltano[@]}" state list --pattern 'demo:*' 2>/dev/null); do
+  "${meltano[@]}" state clear --force "$state_id" >/dev/null 2>&1
+done
+
+trap stop_simulator EXIT
+start_simulator "$repo/output/demo-accounts.json" --seed 42 --tenants PK,HN,SG \
+  --customers "${DEMO_CUSTOMERS:-1000}" --calls "${DEMO_CALLS:-5000}"
+
+# The demo environment reads the simulator's address from CALLIO_API_URL and its logins from
+# output/demo-accounts.json (see meltano/environments.meltano.yml). Values from your .env must
+# not leak in: real accounts would be sent to the simulator, another database written.
+export CALLIO_API_URL="$SIM_URL"
+export TAP_CALLIO_ACCOUNTS='[]' CALLIO_ACCOUNTS_FILE="$repo/output/demo-accounts.json"
+export CALLIO_DUCKDB_PATH="$repo/output/demo.duckdb" CALLIO_RAW_SCHEMA=raw
+say "running job callio-all on the demo environment (extract -> load -> dbt build)"
+status=0
+"$venv/bin/python" -m orchestrate.run_job --environment=demo callio-all || status=$?
+stop_simulator
+
+say "result"
+"$venv/bin/python" scripts/show_report.py output/demo.duckdb
+exit "$status"

@@ -1,0 +1,74 @@
+# Shared set-up for demo.sh and test.sh (source it; it is not run on its own).
+# Idempotent: each step is skipped when what it would produce is already up to date.
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python="${PYTHON:-python3}"
+venv="$repo/.venv"
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+export PYTHONDONTWRITEBYTECODE=1
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+# A step runs again only when the files it depends on changed (content hash in a stamp file).
+stamp_ok() {  # stamp_ok NAME FILE... : true when NAME's stamp matches the files' hash
+  local name="$1"; shift
+  local want; want="$(cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  [ -f "$venv/.stamp-$name" ] && [ "$(cat "$venv/.stamp-$name")" = "$want" ]
+}
+stamp_set() {
+  local name="$1"; shift
+  cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1 > "$venv/.stamp-$name"
+}
+
+setup_project_venv() {  # setup_project_venv REQUIREMENTS_FILE
+  local requirements="$1"
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating $venv"
+    "$python" -m venv "$venv"
+  fi
+  if ! stamp_ok "$(basename "$requirements")" "$repo/requirements.txt" "$requirements" "$repo/callio-sim/pyproject.toml"; then
+    say "installing $(basename "$requirements") into .venv"
+    (cd "$repo" && "$venv/bin/pip" install -q -r "$requirements")
+    stamp_set "$(basename "$requirements")" "$repo/requirements.txt" "$requirements" "$repo/callio-sim/pyproject.toml"
+  fi
+}
+
+meltano_install() {
+  # Plugin venvs under .meltano/ (uv backend). Editable plugins (tap, load guard) pick up code
+  # changes without a reinstall; only a change of definitions or package metadata needs one.
+  local inputs=("$repo/meltano.yml" "$repo"/meltano/*.meltano.yml "$repo/tap-callio/pyproject.toml" "$repo/load-guard/pyproject.toml")
+  if ! stamp_ok meltano-install "${inputs[@]}" || [ ! -d "$repo/.meltano/extractors/tap-callio/venv" ]; then
+    say "meltano install (plugins into .meltano/)"
+    (cd "$repo" && "$venv/bin/meltano" install)
+    stamp_set meltano-install "${inputs[@]}"
+  fi
+}
+
+# Start the simulator in the background on a free port; sets SIM_URL and SIM_PID.
+# Usage: start_simulator ACCOUNTS_FILE [callio-sim options...]
+start_simulator() {
+  local accounts_file="$1"; shift
+  local ready; ready="$(mktemp)"; rm -f "$ready"
+  mkdir -p "$(dirname "$accounts_file")" "$repo/output"
+  "$venv/bin/callio-sim" --host 127.0.0.1 --port 0 --ready-file "$ready" \
+    --accounts-out "$accounts_file" "$@" > "$repo/output/callio-sim.log" 2>&1 &
+  SIM_PID=$!
+  for _ in $(seq 1 300); do
+    if [ -s "$ready" ]; then break; fi
+    if ! kill -0 "$SIM_PID" 2>/dev/null; then
+      echo "the simulator did not start; see output/callio-sim.log" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  SIM_URL="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$ready")"
+  rm -f "$ready"
+  say "simulator running at $SIM_URL (pid $SIM_PID)"
+}
+
+stop_simulator() {
+  if [ -n "${SIM_PID:-}" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+    kill "$SIM_PID" 2>/dev/null || true
+    wait "$SIM_PID" 2>/dev/null || true
+  fi
+  SIM_PID=""
+}

@@ -1,0 +1,113 @@
+"""The schedules in meltano.yml reproduce the old slots, and the daemon/runner logic holds.
+
+The schedules are read through the real `meltano schedule list`, as the daemon reads them.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from orchestrate import daemon, meltano_cli, run_lock
+
+DAY = datetime(2026, 3, 2, tzinfo=timezone.utc)  # any fixed day: no wall-clock in these tests
+
+
+@pytest.fixture(scope="module")
+def all_schedules():
+    return meltano_cli.schedules("dev")
+
+
+def streams_of(job: str) -> set[str]:
+    tasks = meltano_cli.job_tasks("dev", job)
+    variants = {word for task in tasks for word in task.split() if word.startswith("tap-callio--")}
+    return {v.removeprefix("tap-callio--") for v in variants}
+
+
+def slots_of_one_day(chosen) -> dict[str, set[str]]:
+    """'HH:MM' -> the stream families extracted at that slot, over one UTC day."""
+    planner = daemon.Planner(chosen, DAY - timedelta(microseconds=1))
+    slots: dict[str, set[str]] = {}
+    while True:
+        schedule, due = planner.earliest()
+        if due >= DAY + timedelta(days=1):
+            return slots
+        slots.setdefault(due.strftime("%H:%M"), set()).update(streams_of(schedule.job))
+        planner.done(schedule, due)
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_schedules_reproduce_the_old_slots(all_schedules, environment):
+    chosen = daemon.schedules_for(environment, all_schedules, None)
+    assert slots_of_one_day(chosen) == {
+        "02:30": {"customers", "calls", "staffgroup"},
+        "04:00": {"customers", "calls"},
+        "06:00": {"customers", "calls"},
+        "08:00": {"customers", "calls"},
+        "11:00": {"customers", "calls"},
+    }
+
+
+@pytest.mark.parametrize(("environment", "loader", "dbt"), [("dev", "target-duckdb", "dbt-duckdb"), ("prod", "target-bigquery", "dbt-bigquery")])
+def test_every_scheduled_job_ends_with_the_report(all_schedules, environment, loader, dbt):
+    for schedule in daemon.schedules_for(environment, all_schedules, None):
+        tasks = meltano_cli.job_tasks("dev", schedule.job)
+        assert tasks[-1] == f"{dbt}:build"
+        assert all(task.split()[-1] == loader for task in tasks[:-1]), tasks
+
+
+def test_each_old_job_runs_alone():
+    assert streams_of("callio-customers") == {"customers"}
+    assert streams_of("callio-calls") == {"calls"}
+    assert streams_of("callio-staffgroup") == {"staffgroup"}
+    assert streams_of("callio-all") == {"customers", "calls", "staffgroup"}
+
+
+def test_missed_slots_collapse_into_one_run():
+    nightly = meltano_cli.Schedule("nightly", "30 2 * * *", "callio-all")
+    daytime = meltano_cli.Schedule("daytime", "0 4,6,8,11 * * *", "callio-customers-calls")
+    planner = daemon.Planner([nightly, daytime], DAY)
+    schedule, due = planner.earliest()
+    assert (schedule.name, due.strftime("%H:%M")) == ("nightly", "02:30")
+    # The nightly run took until 06:30: the 04:00 and 06:00 slots were missed.
+    planner.done(schedule, DAY.replace(hour=6, minute=30))
+    schedule, due = planner.earliest()
+    assert (schedule.name, due.strftime("%H:%M")) == ("daytime", "04:00")  # due at once, once
+    planner.done(schedule, DAY.replace(hour=6, minute=45))
+    schedule, due = planner.earliest()
+    assert (schedule.name, due.strftime("%H:%M")) == ("daytime", "08:00")
+
+
+def test_unknown_schedule_is_refused(all_schedules):
+    with pytest.raises(SystemExit):
+        daemon.schedules_for("dev", all_schedules, ["no-such-schedule"])
+
+
+def test_a_second_run_waits_or_leaves(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLIO_RUN_LOCK", str(tmp_path / "run.lock"))
+    with run_lock.exclusive_run(wait=False):
+        with pytest.raises(run_lock.Busy):
+            with run_lock.exclusive_run(wait=False):
+                pass
+        waiter_done = threading.Event()
+
+        def waiter():
+            with run_lock.exclusive_run(wait=True):
+                waiter_done.set()
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        assert not waiter_done.wait(0.3)  # still blocked while the first run holds the lock
+    thread.join(timeout=10)
+    assert waiter_done.is_set()
+
+
+def test_busy_runner_exits_cleanly_without_running(tmp_path, monkeypatch):
+    from orchestrate import run_job
+
+    monkeypatch.setenv("CALLIO_RUN_LOCK", str(tmp_path / "run.lock"))
+    monkeypatch.setattr(run_job, "run_job", lambda *a: pytest.fail("must not run while busy"))
+    with run_lock.exclusive_run(wait=False):
+        assert run_job.run_locked("dev", "callio-calls", wait=False) == 0
