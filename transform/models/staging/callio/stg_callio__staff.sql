@@ -1,6 +1,6 @@
 -- One row per landed staff record (one per member per snapshot on append-only loaders).
 with source as (
-    select * from {{ source('callio_raw', 'staff') }}
+    select * from {{ callio.raw_source('staff', ['tenant', '_id', 'email', 'name', 'ext', 'role', 'active', 'createTime', 'updateTime', 'group_id', '_snapshot_at']) }}
 ),
 
 typed as (
