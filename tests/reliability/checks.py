@@ -1,0 +1,181 @@
+"""Judge the final tables against the simulator's ground truth, record by record.
+
+`assert_final_tables_match_truth` checks that every record the simulator holds is in its final
+table exactly once per (tenant, id), with the values of the truth (the latest version), and that
+nothing else is there. `assert_report_matches_oracle` compares fact_staff_daily and
+fact_staff_daily_PK with the independent Python oracle (tests/oracle/report.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from oracle.report import COLUMNS, customer_status, expected_fact_staff_daily
+
+BUSINESS_TZ = "Asia/Ho_Chi_Minh"
+REPORT_LOOKBACK_DAYS = 7
+
+
+def _id_of(value):
+    return value.get("_id") if isinstance(value, dict) else value
+
+
+def _zero_if_null(value):
+    # The API sends answerTime null instead of 0 on some unanswered calls: same meaning.
+    return 0 if value is None else value
+
+
+# final table -> (truth stream, id column, {final column: function(truth record) -> value})
+EXPECTED_COLUMNS = {
+    "call_log": ("calls", "_id", {
+        "createTime": lambda r: r["createTime"],
+        "chargeTime": lambda r: r["chargeTime"],
+        "startTime": lambda r: r["startTime"],
+        "endTime": lambda r: r["endTime"],
+        "answerTime": lambda r: _zero_if_null(r["answerTime"]),
+        "duration": lambda r: r["duration"],
+        "billDuration": lambda r: r["billDuration"],
+        "direction": lambda r: r["direction"],
+        "fromNumber": lambda r: r["fromNumber"],
+        "toNumber": lambda r: r["toNumber"],
+        "hangupCause": lambda r: r["hangupCause"],
+        "fromUser__id": lambda r: _id_of(r.get("fromUser")),
+        "fromGroup__id": lambda r: _id_of(r.get("fromGroup")),
+    }),
+    "customer": ("customers", "_id", {
+        "createTime": lambda r: r["createTime"],
+        "updateTime": lambda r: r["updateTime"],
+        "assignedTime": lambda r: r["assignedTime"],
+        "name": lambda r: r["name"],
+        "phone": lambda r: r["phone"],
+        "user_id": lambda r: _id_of(r.get("user")),
+        "customField_0_val": lambda r: customer_status(r, "tinh-trang-kh"),
+    }),
+    "staff": ("staff", "_id", {
+        "name": lambda r: r["name"],
+        "email": lambda r: r["email"],
+        "group_id": lambda r: _id_of(r.get("group")),
+        "in_latest_snapshot": lambda r: True,
+    }),
+    "group": ("groups", "group_id", {
+        "name": lambda r: r["name"],
+    }),
+}
+NORMALISE = {"answerTime": _zero_if_null}
+
+
+def truth_of(sim, tenants) -> dict[str, dict[str, list[dict]]]:
+    return {t: {s: list(sim.truth(t, s)) for s in ("customers", "calls", "staff", "groups")} for t in tenants}
+
+
+def final_rows(pipeline, table: str) -> list[dict]:
+    con = pipeline.connect()
+    try:
+        cursor = con.execute(f'select * from main."{table}"')
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def table_problems(pipeline, truth, table: str, tenants) -> list[str]:
+    """Every difference between a final table and the truth, as readable lines."""
+    stream, id_column, columns = EXPECTED_COLUMNS[table]
+    problems: list[str] = []
+    rows = final_rows(pipeline, table)
+    counts = Counter((row["tenant"], row[id_column]) for row in rows)
+    duplicates = [key for key, n in counts.items() if n > 1]
+    if duplicates:
+        problems.append(f"{table}: {len(duplicates)} (tenant, id) present more than once, e.g. {duplicates[:3]}")
+    by_key = {(row["tenant"], row[id_column]): row for row in rows}
+    expected_keys = set()
+    for tenant in tenants:
+        for record in truth[tenant][stream]:
+            key = (tenant, record["_id"])
+            expected_keys.add(key)
+            row = by_key.get(key)
+            if row is None:
+                problems.append(f"{table}: missing {key}")
+                continue
+            for column, expected_of in columns.items():
+                expected = expected_of(record)
+                got = NORMALISE.get(column, lambda v: v)(row[column])
+                if got != expected:
+                    problems.append(f"{table}: {key} {column} = {got!r}, truth {expected!r}")
+    extra = [key for key in by_key if key[0] in tenants and key not in expected_keys]
+    if extra:
+        problems.append(f"{table}: {len(extra)} rows the simulator does not hold, e.g. {extra[:3]}")
+    return problems
+
+
+def assert_final_tables_match_truth(pipeline, tenants, truth=None, tables=("call_log", "customer", "staff", "group")):
+    truth = truth or truth_of(pipeline.sim, tenants)
+    problems = [p for table in tables for p in table_problems(pipeline, truth, table, tenants)]
+    assert not problems, f"{len(problems)} differences with the ground truth:\n" + "\n".join(problems[:40])
+    return truth
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(float(a), float(b), abs_tol=1e-6)
+    return a == b
+
+
+def report_problems(pipeline, truth, table: str, report_tenants) -> list[str]:
+    today = dt.datetime.now(ZoneInfo(BUSINESS_TZ)).date()
+    expected = expected_fact_staff_daily(truth, tz=BUSINESS_TZ, report_tenants=report_tenants,
+                                         today=today, lookback_days=REPORT_LOOKBACK_DAYS)
+    got_rows = final_rows(pipeline, table)
+    got = {(r["Ngay"], r["Tenant"], r["MaNV_id"]): r for r in got_rows}
+    want = {(r["Ngay"], r["Tenant"], r["MaNV_id"]): r for r in expected}
+    problems = []
+    if len(got) != len(got_rows):
+        problems.append(f"{table}: duplicate (Ngay, Tenant, MaNV_id) rows")
+    for key in sorted(set(want) - set(got), key=str):
+        problems.append(f"{table}: missing row {key}")
+    for key in sorted(set(got) - set(want), key=str):
+        problems.append(f"{table}: unexpected row {key}")
+    for key in sorted(set(got) & set(want), key=str):
+        for column in COLUMNS:
+            if not _same(got[key][column], want[key][column]):
+                problems.append(f"{table}: {key} {column} = {got[key][column]!r}, oracle {want[key][column]!r}")
+    return problems
+
+
+def assert_report_matches_oracle(pipeline, truth, tenants):
+    problems = report_problems(pipeline, truth, "fact_staff_daily", None)
+    problems += report_problems(pipeline, {t: truth[t] for t in tenants if t == "PK"}, "fact_staff_daily_PK", ["PK"])
+    assert not problems, f"{len(problems)} differences with the oracle:\n" + "\n".join(problems[:40])
+
+
+def assert_pipeline_complete(pipeline, tenants):
+    """Final tables equal the truth record by record, and the report equals the oracle."""
+    truth = assert_final_tables_match_truth(pipeline, tenants)
+    assert_report_matches_oracle(pipeline, truth, tenants)
+    return truth
+
+
+def business_snapshot(pipeline, tables=("call_log", "customer", "staff", "group", "fact_staff_daily", "fact_staff_daily_PK")):
+    """Final tables without load-time columns, as sorted lists: equal snapshots = same content."""
+    load_time_columns = {"_sdc_extracted_at", "_sdc_batched_at", "_sdc_deleted_at", "_ingested_at", "_snapshot_at"}
+    snapshot = {}
+    for table in tables:
+        rows = final_rows(pipeline, table)
+        snapshot[table] = sorted(
+            tuple(sorted((k, repr(v)) for k, v in row.items() if k not in load_time_columns)) for row in rows
+        )
+    return snapshot
+
+
+def diff_snapshots(before, after) -> list[str]:
+    lines = []
+    for table in before:
+        gone = set(before[table]) - set(after[table])
+        new = set(after[table]) - set(before[table])
+        if gone or new:
+            lines.append(f"{table}: {len(gone)} rows changed or gone, {len(new)} rows new/changed; e.g. "
+                         f"before {sorted(gone)[:1]} after {sorted(new)[:1]}")
+    return lines

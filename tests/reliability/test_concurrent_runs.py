@@ -1,0 +1,46 @@
+"""Two runs at once (a cron slot firing while the previous run is still going): the second waits
+(job runner, default) or leaves cleanly (--no-wait); a bare `meltano run` of the same pipeline
+is refused by Meltano; the state is never corrupted and the data ends complete."""
+
+from __future__ import annotations
+
+from .checks import assert_final_tables_match_truth
+from .pipeline import TENANTS
+
+SLOW_CALLS = [{"fault": "slow", "delay": 0.4, "endpoints": ["/call"]}]
+
+
+def calls_bookmarks(pipeline) -> dict[str, int]:
+    state = pipeline.state()["demo:tap-callio--calls-to-target-duckdb"]
+    partitions = state["singer_state"]["bookmarks"]["calls"]["partitions"]
+    return {p["context"]["tenant"]: p["replication_key_value"] for p in partitions}
+
+
+def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
+    pipeline = make_pipeline()
+    pipeline.seed_raw_tables()
+    pipeline.sim.set_faults(SLOW_CALLS)
+    first = pipeline.start(pipeline.run_job_command("callio-calls"), "first")
+    assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
+
+    leaving = pipeline.run(pipeline.run_job_command("callio-calls", "--no-wait"), "second-no-wait")
+    assert leaving.returncode == 0, leaving.tail()
+    assert "skipped" in leaving.output and "task started" not in leaving.output, leaving.tail()
+
+    waiting = pipeline.start(pipeline.run_job_command("callio-calls"), "third-waits")
+    bare = pipeline.meltano("run", "tap-callio--calls", "target-duckdb", name="bare-meltano-run")
+    assert bare.returncode != 0 and "already running" in bare.output, \
+        f"a bare meltano run beside a running one must be refused:\n{bare.tail()}"
+    assert first.process.poll() is None, "the first run ended before the concurrent attempts: the test proves nothing"
+    assert "task started" not in waiting.output, "the waiting run started while the first one held the lock"
+
+    pipeline.sim.clear_faults()
+    assert first.finish() == 0, first.tail()
+    after_first = calls_bookmarks(pipeline)
+    assert waiting.finish() == 0, waiting.tail()
+    after_second = calls_bookmarks(pipeline)
+    assert "task started" in waiting.output, waiting.tail()
+    for tenant in TENANTS:
+        assert isinstance(after_first[tenant], int), after_first
+        assert after_first[tenant] <= after_second[tenant] <= pipeline.sim.now(), (after_first, after_second)
+    assert_final_tables_match_truth(pipeline, TENANTS, tables=("call_log",))

@@ -1,0 +1,50 @@
+"""One tenant with a wrong password and one with a revoked token: the other tenant loads
+completely, both failing tenants appear in the run summary and in update_log as ERROR_LOGIN,
+the job exits non-zero, and no secret is echoed."""
+
+from __future__ import annotations
+
+import json
+
+from .checks import assert_final_tables_match_truth, report_problems, truth_of
+
+WRONG_PASSWORD = "Wr0ng-Passw0rd-marker"
+REVOKED_TOKEN = "revoked-token-0123456789abcdef"
+
+
+def test_one_bad_login_does_not_stop_the_others(make_pipeline):
+    pipeline = make_pipeline(tenants="PK,HN,SG")
+    accounts = json.loads(pipeline.accounts_file.read_text())
+    for account in accounts:
+        if account["tenant"] == "HN":
+            account["password"] = WRONG_PASSWORD
+    accounts = [a for a in accounts if a["tenant"] != "SG"] + [{"tenant": "SG", "token": REVOKED_TOKEN}]
+    pipeline.accounts_file.write_text(json.dumps(accounts))
+
+    run = pipeline.run(pipeline.run_job_command("callio-all"), "bad-logins")
+    output = run.output
+    assert run.returncode != 0, f"a failed login must fail the job:\n{run.tail()}"
+    for secret in (WRONG_PASSWORD, REVOKED_TOKEN, *(a["password"] for a in pipeline.sim.accounts)):
+        assert secret not in output, "a secret was echoed in the run output"
+
+    summary = [line.split("]", 1)[-1].split() for line in output.splitlines()]
+    statuses = {(w[-6], w[-5]): w[-4] for w in summary if len(w) >= 6 and w[-6] in ("PK", "HN", "SG")}
+    for tenant in ("HN", "SG"):
+        for stream in ("customers", "calls", "staff", "groups"):
+            assert statuses.get((tenant, stream)) == "ERROR_LOGIN", f"summary {tenant} {stream}: {statuses}"
+    assert all(statuses.get(("PK", s)) == "OK" for s in ("customers", "calls", "staff", "groups")), statuses
+
+    logged = set(pipeline.query("select tenant, table_name, mode from main.update_log"))
+    for tenant in ("HN", "SG"):
+        for table in ("customer", "call_log", "staff", "group"):
+            assert (tenant, table, "ERROR_LOGIN") in logged, f"update_log lacks ERROR_LOGIN for {tenant} {table}: {logged}"
+    secrets_in_log = pipeline.query(
+        f"select count(*) from main.update_log where coalesce(error, '') like '%{WRONG_PASSWORD}%' "
+        f"or coalesce(error, '') like '%{REVOKED_TOKEN}%'")[0][0]
+    assert secrets_in_log == 0
+
+    truth = assert_final_tables_match_truth(pipeline, ["PK"], truth=truth_of(pipeline.sim, ["PK"]))
+    problems = report_problems(pipeline, truth, "fact_staff_daily_PK", ["PK"])
+    assert not problems, "\n".join(problems[:30])
+    others = pipeline.query("select count(*) from main.call_log where tenant <> 'PK'")[0][0]
+    assert others == 0
