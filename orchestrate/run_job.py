@@ -39,7 +39,11 @@ def default_environment() -> str:
 
 
 def run_task(environment: str, task: str) -> TaskResult:
-    command = meltano_command(environment, "run", *shlex.split(task))
+    # --force: Meltano refuses a pipeline it still believes running, and a run killed by
+    # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
+    # after a crash would fail. Overriding it is safe here: this process holds the run lock
+    # (run_lock), so no other run of this project's jobs can be going on.
+    command = meltano_command(environment, "run", "--force", *shlex.split(task))
     log.info("task started: %s", task)
     started = time.monotonic()
     # Output goes straight through: the tap's progress lines and its per-tenant summary

@@ -29,7 +29,7 @@ start_simulator "$repo/output/demo-accounts.json" --seed 42 --tenants PK,HN,SG \
 # output/demo-accounts.json (see meltano/environments.meltano.yml). Values from your .env must
 # not leak in: real accounts would be sent to the simulator, another database written.
 export CALLIO_API_URL="$SIM_URL"
-export TAP_CALLIO_ACCOUNTS='[]' CALLIO_ACCOUNTS_FILE="$repo/output/demo-accounts.json"
+export CALLIO_ACCOUNTS_JSON='[]' CALLIO_ACCOUNTS_FILE="$repo/output/demo-accounts.json"
 export CALLIO_DUCKDB_PATH="$repo/output/demo.duckdb" CALLIO_RAW_SCHEMA=raw
 say "running job callio-all on the demo environment (extract -> load -> dbt build)"
 status=0

@@ -58,11 +58,11 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
             "TAP_CALLIO_SAFETY_LAG_MS": "0",
             # Shell values beat the project's .env: accounts from a developer's .env must not
             # be used (the tests name their own accounts file).
-            "TAP_CALLIO_ACCOUNTS": "[]",
+            "CALLIO_ACCOUNTS_JSON": "[]",
             "CALLIO_RAW_SCHEMA": "raw",
         }
     )
-    for leftover in ("CALLIO_ACCOUNTS_JSON", "TAP_CALLIO_API_URL", "TARGET_DUCKDB_FILEPATH", "DBT_DUCKDB_PATH"):
+    for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "TARGET_DUCKDB_FILEPATH", "DBT_DUCKDB_PATH"):
         env.pop(leftover, None)
     return env
 

@@ -27,9 +27,12 @@ ACCOUNT = th.ObjectType(
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "accounts",
-        th.ArrayType(ACCOUNT),
+        # A list, or the same list as JSON text: environment variables (the old
+        # CALLIO_ACCOUNTS_JSON) carry text, and the tap, not the caller, should parse it so that
+        # a typo gives the tap's one-line error instead of a trace that may quote the secret.
+        th.CustomType({"type": ["array", "string"], "items": ACCOUNT.type_dict}),
         secret=True,
-        description='Tenants to sync: [{"tenant","email","password"}] or [{"tenant","token"}].',
+        description='Tenants to sync: [{"tenant","email","password"}] or [{"tenant","token"}], as a list or JSON text.',
     ),
     th.Property(
         "accounts_file",
@@ -210,9 +213,20 @@ def check_schema(config: t.Mapping[str, t.Any], schema: dict) -> None:
     raise ConfigProblem(f"setting config{where} {rule}")
 
 
+def check_known(config: t.Mapping[str, t.Any], schema: dict) -> None:
+    """A misspelt setting (``page_sise``) would otherwise be ignored silently and the run would
+    go on with the default: refuse it, naming only the key."""
+    known = set(schema.get("properties", {}))
+    unknown = sorted(key for key in config if key not in known)
+    if unknown:
+        raise ConfigProblem(f"unknown setting(s): {', '.join(map(repr, unknown))} (see tap-callio --about)")
+
+
 def config_problem(config: t.Mapping[str, t.Any], schema: dict | None = None) -> str | None:
     """The first configuration problem as one line, or None when usable."""
     try:
+        if schema is not None:
+            check_known(config, schema)
         load_accounts(config)
         check_numbers(config)
         if schema is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import sys
 import typing as t
 
 from singer_sdk import Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_callio import streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
@@ -31,6 +33,9 @@ class TapCallio(Tap):
 
     name = "tap-callio"
     config_jsonschema = CONFIG_SCHEMA
+    # msgspec serialises Singer messages in a fraction of simplejson's time (13 % of the tap's
+    # CPU in the profile, bench/README.md); the output is the same JSON.
+    message_writer_class = MsgSpecWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.run_log = RunLog()
@@ -41,8 +46,12 @@ class TapCallio(Tap):
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         # Checked before the SDK's own validation, whose messages echo values
         # (a password among them), and before any request: one line, no trace.
-        if raise_errors and (problem := config_problem(self._config, self.config_jsonschema)):
-            fail_config(problem)
+        if raise_errors:
+            # The SDK's own settings (stream_maps, flattening, ...) are known too.
+            schema = copy.deepcopy(self.config_jsonschema)
+            self.append_builtin_config(schema)
+            if problem := config_problem(self._config, schema):
+                fail_config(problem)
         return super()._validate_config(raise_errors=raise_errors)
 
     @functools.cached_property

@@ -20,7 +20,7 @@ import duckdb
 
 # tests/conftest.py (the Meltano project's helpers) is importable as `conftest`: pytest puts
 # tests/ on sys.path, and this folder is a package, so its own conftest does not shadow it.
-from conftest import PROJECT_ROOT, meltano_bin, tail
+from conftest import PROJECT_ROOT, meltano_bin, private_meltano_dirs, tail
 
 ENVIRONMENT = "demo"
 # Small, fast volumes: every record is created inside the last few local days, so it falls in
@@ -32,28 +32,6 @@ FIRST_SYNC_DAYS = "6"
 
 JOB_ALL = ["tap-callio--customers", "target-duckdb", "tap-callio--calls", "target-duckdb",
            "tap-callio--staffgroup", "target-duckdb", "dbt-duckdb:build"]
-
-
-def private_run_dirs(workdir: Path) -> dict[str, str]:
-    """Per-test Meltano and dbt scratch directories.
-
-    Every `meltano run` writes the tap's catalog and config under `.meltano/run/<plugin>/`, and
-    dbt its manifest under `transform/target/`: two runs of the same project at once (other
-    test suites, a second checkout's tests) overwrite or delete each other's files ("Invalid
-    catalog", "No such file ... tap.properties.json"). A private system directory whose plugin
-    folders link to the installed ones keeps the installed plugins and isolates the rest.
-    """
-    sys_dir = workdir / "meltano-sys"
-    sys_dir.mkdir(exist_ok=True)
-    for plugin_type in ("extractors", "loaders", "utilities"):
-        link = sys_dir / plugin_type
-        if not link.exists():
-            link.symlink_to(PROJECT_ROOT / ".meltano" / plugin_type, target_is_directory=True)
-    return {
-        "MELTANO_SYS_DIR_ROOT": str(sys_dir),
-        "DBT_TARGET_PATH": str(workdir / "dbt-target"),
-        "DBT_LOG_PATH": str(workdir / "dbt-logs"),
-    }
 
 
 class Pipeline:
@@ -74,7 +52,7 @@ class Pipeline:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        self.env.update(private_run_dirs(workdir))
+        self.env.update(private_meltano_dirs(workdir))
         self.db_path = Path(self.env["CALLIO_DUCKDB_PATH"])
         self._runs = 0
 

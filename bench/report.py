@@ -1,0 +1,98 @@
+"""Print the latest figures of every benchmark (bench/results/*.json) as one Markdown table
+(readable in a terminal, pasted as is into bench/README.md).
+
+    .venv/bin/python report.py
+"""
+
+from __future__ import annotations
+
+import json
+
+import benchlib as b
+
+
+def load(name: str) -> dict | None:
+    path = b.RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def yes(flag: bool) -> str:
+    return "yes" if flag else "**no**"
+
+
+def throughput(r: dict) -> list[tuple]:
+    f, t, p = r["floor"], r["tap"], r["tap_proposed"]
+    return [
+        ("throughput", f"floor: requests + JSON, {f['records']:,} calls", f"{f['records_per_s']:,} rec/s "
+         f"({f['records_per_cpu_s']:,} per client CPU-s)", "", ""),
+        ("throughput", "tap-callio > /dev/null", f"{t['records_per_s']:,} rec/s ({t['records_per_cpu_s']:,} per "
+         f"CPU-s, start-up {t['startup_s']} s incl.)", "", ""),
+        ("throughput", "tap / floor, wall (loaded machine)", f"{r['ratio_wall']}", ">= 0.5", yes(r["ratio_wall"] >= 0.5)),
+        ("throughput", "tap / floor, idle projection (client + server CPU)", f"{r['ratio_idle_projection']}",
+         ">= 0.5", yes(r["ratio_idle_projection"] >= 0.5)),
+        ("throughput", "tap_proposed.py / floor, idle projection", f"{p['ratio_idle_projection']} "
+         f"({p['records_per_cpu_s']:,} per CPU-s)", ">= 0.5", yes(p["ratio_idle_projection"] >= 0.5)),
+    ]
+
+
+def memory(r: dict) -> list[tuple]:
+    rows = [("memory", f"tap max RSS, {row['calls']:,} calls", f"{row['max_rss_mb']} MB ({row['wall_s']} s)",
+             "< 200 MB", yes(row["max_rss_mb"] < 200)) for row in r["rows"]]
+    first, last = r["rows"][0]["calls"], r["rows"][-1]["calls"]
+    rows.append(("memory", f"growth {first:,} -> {last:,} calls", f"{r['growth_vs_smallest']:+.1%}", "<= +20 %",
+                 yes(r["growth_vs_smallest"] <= 0.2)))
+    return rows
+
+
+def requests_rows(r: dict) -> list[tuple]:
+    rows = []
+    for case in r["rows"]:
+        for stream in ("calls", "customers"):
+            s = case[stream]
+            missing = f", missing {s['missing_vs_truth']}"
+            if "missing_after_next_run" in s:
+                missing += f" (after next run {s['missing_after_next_run']})"
+            rows.append(("requests", f"{case['case']}: {stream}, {s['records']:,} records",
+                         f"{s['requests']} requests = {s['requests_per_1000_records']} per 1000 (ideal "
+                         f"{s['ideal_requests']}){missing}", f"<= budget {s['budget_requests']}",
+                         yes(s["requests"] <= s["budget_requests"])))
+    return rows
+
+
+def e2e(r: dict) -> list[tuple]:
+    rows = []
+    for run in ("full", "incremental"):
+        stages = ", ".join(f"{s['stage']} {s['wall_s']} s" for s in r[run]["stages"])
+        rows.append(("end to end", f"{run} run ({r['calls']:,} calls, {r['customers']:,} customers, 3 tenants)"
+                     if run == "full" else f"incremental run ({r[run].get('new_calls_in_call_log', '?')} of "
+                     f"{r[run].get('new_calls_expected', '?')} new calls landed)",
+                     f"{r[run]['total_s']} s: {stages}", "", ""))
+    rows.append(("end to end", "meltano start-up per invocation", f"{r['meltano_startup_s']} s", "", ""))
+    return rows
+
+
+def profile(r: dict) -> list[tuple]:
+    shares = ", ".join(f"{k} {v} %" for k, v in list(r["own_time_share_by_package_pct"].items())[:5])
+    top = ", ".join(f"{row['function'].split(':', 1)[0]}:{row['function'].rsplit('(', 1)[-1].rstrip(')')} "
+                    f"{row['own_pct']} %" for row in r["top_own_time"][:5])
+    return [("profile", f"own time by package, {r['calls']:,} calls (cProfile)", shares, "", ""),
+            ("profile", "top functions by own time", top, "", "")]
+
+
+def main() -> None:
+    builders = {"throughput": throughput, "memory": memory, "requests": requests_rows, "e2e": e2e,
+                "profile": profile}
+    print("| benchmark | measure | result | goal | met |")
+    print("|---|---|---|---|---|")
+    for name, build in builders.items():
+        result = load(name)
+        if result is None:
+            print(f"| {name} | not run yet | | | |")
+            continue
+        for row in build(result):
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
+        print(f"| {name} | measured at | {result['at']}, load {result['load_average_at_end']} | | |")
+
+
+if __name__ == "__main__":
+    main()
