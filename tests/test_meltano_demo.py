@@ -103,6 +103,18 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
     completed = run([meltano_bin(), "--environment=demo", "invoke", "dbt-duckdb:unit-test"], env, unit_log)
     assert completed.returncode == 0, f"dbt unit tests failed:\n{tail(unit_log)}"
 
+    # The browsable catalogue: every mart documented, with the columns the warehouse really has.
+    docs_log = tmp_path / "dbt-docs.log"
+    completed = run([meltano_bin(), "--environment=demo", "invoke", "dbt-duckdb:docs-generate"], env, docs_log)
+    assert completed.returncode == 0, f"dbt docs generate failed:\n{tail(docs_log)}"
+    target = Path(env["DBT_TARGET_PATH"])
+    assert (target / "index.html").exists()
+    catalog = json.loads((target / "catalog.json").read_text())
+    documented = {node["metadata"]["name"]: node["columns"] for node in catalog["nodes"].values()}
+    for mart in ("call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"):
+        assert mart in documented, f"{mart} missing from the dbt docs catalogue"
+    assert {c.lower() for c in documented["fact_staff_daily_PK"]} >= {c.lower() for c in COLUMNS}
+
 
 def test_failed_tenant_still_refreshes_the_report(simulator, isolated_env, tmp_path: Path):
     """One tenant cannot log in: the job runner still runs dbt, then exits non-zero."""

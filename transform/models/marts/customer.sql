@@ -17,38 +17,12 @@
                    'user_name', 'user_group_id', 'tenant', 'row_hash', 'customField_0_val',
                    'phone_normalized', 'status_normalized', '_sdc_extracted_at', '_sdc_batched_at'] %}
 
-with new_versions as (
-    select {{ columns | join(', ') }}
-    from {{ ref('stg_callio__customers') }}
-    {% if is_incremental() %}
-    where _sdc_batched_at >= (select coalesce(max(_sdc_batched_at), cast('1970-01-01' as timestamp)) from {{ this }})
-    {% endif %}
-),
-
-candidates as (
-    select * from new_versions
-    {% if is_incremental() %}
-    union all
-    select {% for c in columns %}current_rows.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
-    from {{ this }} as current_rows
-    inner join (select distinct tenant, _id from new_versions) as touched
-        on current_rows.tenant = touched.tenant and current_rows._id = touched._id
-    {% endif %}
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by tenant, _id
-            order by coalesce(updateTime, -1) desc, _sdc_batched_at desc, row_hash desc
-        ) as version_rank
-    from candidates
-)
+with {{ callio.latest_version_ctes(ref('stg_callio__customers'), columns,
+                                  'coalesce(updateTime, -1) desc, _sdc_batched_at desc, row_hash desc') }}
 
 select
     {{ columns | join(', ') }},
     {{ callio.epoch_ms_to_local_date('updateTime') }} as NgayUpdate,
     {{ callio.epoch_ms_to_local_date('assignedTime') }} as NgayAssign
-from ranked
+from ranked_versions
 where version_rank = 1
