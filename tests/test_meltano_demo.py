@@ -8,7 +8,6 @@ catches target-duckdb's row-loss trap on newer DuckDB versions), and that the re
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from callio_sim.testing import running_simulator
 
 from conftest import meltano_bin, run, tail
-from oracle.report import COLUMNS, expected_fact_staff_daily
+from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
 TENANTS = ["PK", "HN", "SG"]
 # stream -> (raw table, final table, id column in the final table)
@@ -57,23 +56,13 @@ def assert_exactly_once(con, simulator, table: str, id_column: str, stream: str)
         assert not extra, f"{table}: {len(extra)} {tenant} ids the simulator does not know"
 
 
-def report_differences(con, simulator) -> list[str]:
+def pk_report_differences(con, simulator) -> list[str]:
     """fact_staff_daily_PK against the independent Python oracle over the simulator's truth."""
     truth = {t: {s: list(simulator.truth(t, s)) for s in STREAMS} for t in TENANTS}
     expected = expected_fact_staff_daily(truth, report_tenants=["PK"])
     quoted = ", ".join(f'"{c}"' for c in COLUMNS)
     actual = [dict(zip(COLUMNS, row)) for row in con.execute(f'select {quoted} from main."fact_staff_daily_PK"').fetchall()]
-    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
-    got, want = {key(r): r for r in actual}, {key(r): r for r in expected}
-    problems = [f"missing row {k}" for k in sorted(want.keys() - got.keys())]
-    problems += [f"unexpected row {k}" for k in sorted(got.keys() - want.keys())]
-    for k in sorted(want.keys() & got.keys()):
-        for column in COLUMNS:
-            a, e = got[k][column], want[k][column]
-            same = math.isclose(a, e, abs_tol=1e-6) if isinstance(e, float) and a is not None else a == e
-            if not same:
-                problems.append(f"{k} {column}: dbt={a!r} oracle={e!r}")
-    return problems
+    return report_differences(actual, expected)
 
 
 def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Path):
@@ -92,6 +81,8 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
 
     report_rows = con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0]
     assert report_rows > 0
+    problems = pk_report_differences(con, simulator)
+    assert not problems, f"{len(problems)} differences with the oracle:\n" + "\n".join(problems[:40])
     tenants_in_report = {t for (t,) in con.execute('select distinct "Tenant" from main."fact_staff_daily_PK"').fetchall()}
     con.close()
     assert tenants_in_report == {"PK"}

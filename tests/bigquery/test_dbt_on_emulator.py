@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import subprocess
 import sys
@@ -95,28 +94,9 @@ def _fact_rows(client, dataset: str, table: str, columns) -> list[dict]:
     return [dict(zip(columns, row.values())) for row in client.query(query).result()]
 
 
-def _same(actual, expected) -> bool:
-    if isinstance(expected, float) or isinstance(actual, float):
-        return actual is not None and expected is not None and math.isclose(actual, expected)
-    return actual == expected
-
-
-def _differences(actual: list[dict], expected: list[dict], columns) -> list[str]:
-    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
-    actual_by_key, expected_by_key = {key(r): r for r in actual}, {key(r): r for r in expected}
-    problems = [f"missing {k}" for k in expected_by_key.keys() - actual_by_key.keys()]
-    problems += [f"unexpected {k}" for k in actual_by_key.keys() - expected_by_key.keys()]
-    for k in sorted(expected_by_key.keys() & actual_by_key.keys()):
-        problems += [f"{k} {c}: bigquery={actual_by_key[k][c]!r} oracle={expected_by_key[k][c]!r}"
-                     for c in columns if not _same(actual_by_key[k][c], expected_by_key[k][c])]
-    if len(actual) != len(actual_by_key):
-        problems.append("duplicate (Ngay, Tenant, MaNV_id) rows")
-    return problems
-
-
 def test_dbt_build_on_emulator_matches_the_oracle_and_is_idempotent(emulator, landed_raw,
                                                                     bq_client, tmp_path):
-    from oracle.report import COLUMNS, expected_fact_staff_daily
+    from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
     marts = "callio_marts"
     # Models, seeds and data tests. Unit tests are left out: they take ~140 s on the emulator
@@ -136,10 +116,10 @@ def test_dbt_build_on_emulator_matches_the_oracle_and_is_idempotent(emulator, la
     expected = expected_fact_staff_daily(_truth())
     assert expected, "the fixture must produce report rows"
     first = _fact_rows(bq_client, marts, "fact_staff_daily", COLUMNS)
-    assert _differences(first, expected, COLUMNS) == []
+    assert report_differences(first, expected) == []
     expected_pk = [r for r in expected if r["Tenant"] == "PK"]
     first_pk = _fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS)
-    assert _differences(first_pk, expected_pk, COLUMNS) == []
+    assert report_differences(first_pk, expected_pk) == []
 
     # Second run: incremental models MERGE the window again and nothing may change.
     if os.environ.get("BQ_EMULATOR_DBT_UNIT_TESTS") == "1":

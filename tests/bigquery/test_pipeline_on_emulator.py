@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from loader_runs import LOADER_BIN, REPO, loader_env, target_config
-from test_dbt_on_emulator import _check_only_known_gaps_failed, _dbt, _differences, _fact_rows
+from test_dbt_on_emulator import _check_only_known_gaps_failed, _dbt, _fact_rows
 
 TAP_VENV_BIN = REPO / ".venv-tap" / "bin"
 TENANTS = ("PK", "HN")
@@ -90,7 +90,7 @@ def _extract_and_load(url: str, accounts: Path, emulator, raw: str, tmp_path: Pa
 
 def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_matches(
         simulator, emulator, bq_client, tmp_path):
-    from oracle.report import COLUMNS, expected_fact_staff_daily
+    from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
     url, accounts = simulator
     raw, marts = "pipeline_raw", "pipeline_marts"
@@ -125,7 +125,7 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     expected = expected_fact_staff_daily(truth)
     assert expected, "the simulator data must produce report rows"
     actual = _fact_rows(bq_client, marts, "fact_staff_daily", COLUMNS)
-    assert _differences(actual, expected, COLUMNS) == []
+    assert report_differences(actual, expected) == []
     expected_pk = [row for row in expected if row["Tenant"] == "PK"]
-    assert _differences(_fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
-                        expected_pk, COLUMNS) == []
+    assert report_differences(_fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
+                              expected_pk) == []

@@ -162,6 +162,30 @@ def expected_fact_staff_daily(
     return rows
 
 
+def report_differences(actual: list[Mapping], expected: list[Mapping], columns=COLUMNS) -> list[str]:
+    """What differs between report rows read from a warehouse and the oracle's rows, keyed by
+    (Ngay, Tenant, MaNV_id): missing, unexpected and duplicate rows, then every differing cell.
+    Floats are compared with math.isclose (rel and abs 1e-9): the report's only fractional
+    column is an integer number of milliseconds divided by 1000 on both sides."""
+    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
+    got, want = {key(r): r for r in actual}, {key(r): r for r in expected}
+    problems = [f"missing row {k}" for k in sorted(want.keys() - got.keys(), key=str)]
+    problems += [f"unexpected row {k}" for k in sorted(got.keys() - want.keys(), key=str)]
+    if len(actual) != len(got):
+        problems.append(f"duplicate (Ngay, Tenant, MaNV_id) rows ({len(actual)} rows, {len(got)} keys)")
+    for k in sorted(want.keys() & got.keys(), key=str):
+        problems += [f"{k} {column}: warehouse={got[k][column]!r} oracle={want[k][column]!r}"
+                     for column in columns if not _same_cell(got[k][column], want[k][column])]
+    return problems
+
+
+def _same_cell(actual, expected) -> bool:
+    if isinstance(actual, float) or isinstance(expected, float):
+        return (actual is not None and expected is not None
+                and math.isclose(float(actual), float(expected), rel_tol=1e-9, abs_tol=1e-9))
+    return actual == expected
+
+
 def _latest_by_id(records: Iterable[Mapping], order_key=None) -> dict[str, Mapping]:
     latest: dict[str, Mapping] = {}
     for record in records or []:

@@ -9,11 +9,10 @@ fact_staff_daily_PK with the independent Python oracle (tests/oracle/report.py).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-from oracle.report import COLUMNS, customer_status, expected_fact_staff_daily
+from oracle.report import customer_status, expected_fact_staff_daily, report_differences
 
 BUSINESS_TZ = "Asia/Ho_Chi_Minh"
 REPORT_LOOKBACK_DAYS = 7
@@ -118,31 +117,11 @@ def assert_final_tables_match_truth(pipeline, tenants, truth=None, tables=("call
     return truth
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and math.isclose(float(a), float(b), abs_tol=1e-6)
-    return a == b
-
-
 def report_problems(pipeline, truth, table: str, report_tenants) -> list[str]:
     today = dt.datetime.now(ZoneInfo(BUSINESS_TZ)).date()
     expected = expected_fact_staff_daily(truth, tz=BUSINESS_TZ, report_tenants=report_tenants,
                                          today=today, lookback_days=REPORT_LOOKBACK_DAYS)
-    got_rows = final_rows(pipeline, table)
-    got = {(r["Ngay"], r["Tenant"], r["MaNV_id"]): r for r in got_rows}
-    want = {(r["Ngay"], r["Tenant"], r["MaNV_id"]): r for r in expected}
-    problems = []
-    if len(got) != len(got_rows):
-        problems.append(f"{table}: duplicate (Ngay, Tenant, MaNV_id) rows")
-    for key in sorted(set(want) - set(got), key=str):
-        problems.append(f"{table}: missing row {key}")
-    for key in sorted(set(got) - set(want), key=str):
-        problems.append(f"{table}: unexpected row {key}")
-    for key in sorted(set(got) & set(want), key=str):
-        for column in COLUMNS:
-            if not _same(got[key][column], want[key][column]):
-                problems.append(f"{table}: {key} {column} = {got[key][column]!r}, oracle {want[key][column]!r}")
-    return problems
+    return [f"{table}: {problem}" for problem in report_differences(final_rows(pipeline, table), expected)]
 
 
 def assert_report_matches_oracle(pipeline, truth, tenants):

@@ -12,30 +12,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import sys
 from pathlib import Path
 
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
-from oracle.report import COLUMNS, expected_fact_staff_daily  # noqa: E402
-
-
-def differences(actual: list[dict], expected: list[dict]) -> list[str]:
-    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
-    actual_by_key, expected_by_key = {key(r): r for r in actual}, {key(r): r for r in expected}
-    problems = [f"missing row {k}" for k in expected_by_key.keys() - actual_by_key.keys()]
-    problems += [f"unexpected row {k}" for k in actual_by_key.keys() - expected_by_key.keys()]
-    for k in sorted(expected_by_key.keys() & actual_by_key.keys()):
-        for column in COLUMNS:
-            a, e = actual_by_key[k][column], expected_by_key[k][column]
-            same = math.isclose(a, e, abs_tol=1e-9) if isinstance(e, float) and a is not None else a == e
-            if not same:
-                problems.append(f"{k} {column}: dbt={a!r} oracle={e!r}")
-    if len(actual) != len(actual_by_key):
-        problems.append(f"duplicate keys in dbt output ({len(actual)} rows, {len(actual_by_key)} keys)")
-    return problems
+from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences  # noqa: E402
 
 
 def main() -> None:
@@ -58,7 +41,7 @@ def main() -> None:
         where = f" where Ngay >= date '{args.today - dt.timedelta(days=args.lookback_days)}'"
     cursor = con.execute(f'select {", ".join(COLUMNS)} from main."{args.table}"{where}')
     actual = [dict(zip(COLUMNS, row)) for row in cursor.fetchall()]
-    problems = differences(actual, expected)
+    problems = report_differences(actual, expected)
     print(f"{args.table}: dbt {len(actual)} rows, oracle {len(expected)} rows, {len(problems)} differences")
     for problem in problems[:20]:
         print("  " + problem)
