@@ -8,7 +8,8 @@
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
-#   bash scripts/test.sh
+#   bash scripts/test.sh                # set up, then run every suite
+#   bash scripts/test.sh --setup-only   # set up every environment, run nothing
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$repo"
@@ -41,6 +42,10 @@ if [ -f "$repo/bigquery/setup_emulator.sh" ] && compgen -G "$repo/tests/bigquery
   say "preparing the BigQuery emulator (bigquery/setup_emulator.sh)"
   bash "$repo/bigquery/setup_emulator.sh"
   have_bigquery=true
+fi
+if [ "${1:-}" = "--setup-only" ]; then
+  say "every environment is set up; no tests run (--setup-only)"
+  exit 0
 fi
 set +e
 

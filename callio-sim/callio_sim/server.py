@@ -33,6 +33,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "callio-sim"
     sys_version = ""
+    # A reply is two writes (headers, then body). With Nagle's algorithm on, the second waits for
+    # the ACK of the first, which the client delays by ~40 ms: every small keep-alive reply
+    # stalled. Real servers do not wait, so neither does the simulator (TCP_NODELAY).
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: request lines could carry tokens in query strings of badly written clients
