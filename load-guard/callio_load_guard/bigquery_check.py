@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
+from .load_sequence import SEPARATOR, SEQUENCE_DIGITS
 from .messages import LOAD_ID_COLUMN, TENANT_FIELD
 
 ENDPOINT_ENV = "LOAD_GUARD_BIGQUERY_ENDPOINT"
@@ -66,6 +67,19 @@ def count_query(config: Mapping[str, Any], stream: str, has_tenant: bool) -> str
     return (
         f"SELECT {tenant} AS tenant, COUNT(*) AS landed FROM {qualified}"
         f" WHERE {load_id} = @load_id GROUP BY tenant"
+    )
+
+
+def newest_sequence_query(config: Mapping[str, Any], tables: list[str]) -> str:
+    """The SQL giving the greatest load sequence over ``tables`` of the raw dataset."""
+    project, dataset, _ = bigquery_table_for(config, "probe")
+    column = (f"`{LOAD_ID_COLUMN}`" if is_denormalized(config)
+              else f"JSON_VALUE(data, '$.{LOAD_ID_COLUMN}')")
+    union = " UNION ALL ".join(
+        f"SELECT {column} AS id FROM `{project}`.`{dataset}`.`{table}`" for table in tables)
+    return (
+        f"SELECT MAX(SAFE_CAST(SUBSTR(id, 1, {SEQUENCE_DIGITS}) AS INT64)) FROM ({union})"
+        f" WHERE SUBSTR(id, {SEQUENCE_DIGITS + 1}, 1) = '{SEPARATOR}'"
     )
 
 
@@ -131,6 +145,28 @@ class BigQueryCounter:
         except NotFound:
             return {}  # no table: nothing landed
         return {row[0]: int(row[1]) for row in rows}
+
+    def newest_load_sequence(self) -> int:
+        """The greatest load sequence in the raw dataset's tables (0 if none or no dataset)."""
+        from google.api_core.exceptions import NotFound
+
+        if self._client is None:
+            self._client = bigquery_client(self.config)
+        project, dataset, _ = bigquery_table_for(self.config, "probe")
+        try:
+            tables = []
+            for item in self._client.list_tables(f"{project}.{dataset}"):
+                fields = {f.name for f in self._client.get_table(item).schema}
+                if (LOAD_ID_COLUMN if is_denormalized(self.config) else "data") in fields:
+                    tables.append(item.table_id)
+            if not tables:
+                return 0
+            job = self._client.query(newest_sequence_query(self.config, tables),
+                                     location=self.config.get("location") or "US")
+            rows = list(job.result())
+        except NotFound:
+            return 0  # no dataset yet: the target creates it
+        return int(rows[0][0] or 0) if rows else 0
 
     def close(self) -> None:
         if self._client is not None:

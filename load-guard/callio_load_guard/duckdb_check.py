@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import ConfigError
+from .load_sequence import SEPARATOR, SEQUENCE_DIGITS
 from .messages import LOAD_ID_COLUMN, TENANT_FIELD
 
 
@@ -114,6 +115,38 @@ class DuckDBCounter:
         except duckdb.CatalogException:
             return {}  # the table was never created: nothing landed
         return {t: n for t, n in rows}
+
+    def newest_load_sequence(self) -> int:
+        """The greatest load sequence in any table of the raw schema (0 if none). Called before
+        the target starts, so the read-only connection is closed again at once."""
+        import duckdb
+
+        path = _database_path(self.config)
+        if not self.config.get("token") and not os.path.exists(path):
+            return 0  # first load: the target creates the file
+        _, schema, _ = duckdb_table_for(self.config, "probe")
+        catalog = _catalog_name(self.config)
+        try:
+            tables = [row[0] for row in self._connect().execute(
+                "SELECT table_name FROM information_schema.columns"
+                " WHERE table_catalog = ? AND table_schema = ? AND column_name = ?",
+                [catalog, schema, LOAD_ID_COLUMN]).fetchall()]
+            if not tables:
+                return 0
+            column = _quote(LOAD_ID_COLUMN)
+            union = " UNION ALL ".join(
+                f"SELECT {column} AS id FROM {'.'.join(_quote(p) for p in (catalog, schema, t))}"
+                for t in tables)
+            sql = (
+                f"SELECT max(TRY_CAST(substr(id, 1, {SEQUENCE_DIGITS}) AS BIGINT)) FROM ({union})"
+                f" WHERE regexp_full_match(id, '[0-9]{{{SEQUENCE_DIGITS}}}{SEPARATOR}.*')"
+            )
+            newest = self._connect().execute(sql).fetchone()[0]
+        except duckdb.CatalogException:
+            return 0
+        finally:
+            self.close()
+        return int(newest or 0)
 
     def close(self) -> None:
         if self._connection is not None:

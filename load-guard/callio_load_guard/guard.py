@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any, Callable
 
+from .load_sequence import next_load_id
 from .messages import SingerRewriter
+from .private_dir import environment_with_temp, guard_home, load_temp_folder, private_folder
 from .verify import LandedCounter, find_shortfalls
 
 EXIT_SHORT = 3
@@ -90,6 +92,17 @@ def _exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
+def _newest_load_sequence(counter_factory: Callable[[], LandedCounter]) -> int:
+    counter = counter_factory()
+    try:
+        newest = getattr(counter, "newest_load_sequence", None)
+        return newest() if newest is not None else 0
+    finally:
+        close = getattr(counter, "close", None)
+        if close is not None:
+            close()  # DuckDB: release the file before the target opens it
+
+
 def run_guard(
     command: Sequence[str],
     counter_factory: Callable[[], LandedCounter],
@@ -98,16 +111,46 @@ def run_guard(
     stdout: IO[bytes] | None = None,
     stderr: IO[bytes] | None = None,
     load_id: str | None = None,
+    home: Path | None = None,
 ) -> int:
-    """Run ``command`` as the target; return the exit code the guard should exit with."""
-    stdin = stdin if stdin is not None else sys.stdin.buffer
-    stdout = stdout if stdout is not None else sys.stdout.buffer
+    """Run ``command`` as the target; return the exit code the guard should exit with.
+
+    The load gets the next id of the load sequence (unless ``load_id`` is given) and a private
+    temp folder in ``home`` (default: ``private_dir.guard_home()``), removed when it ends."""
     stderr = stderr if stderr is not None else sys.stderr.buffer
-    load_id = load_id or str(uuid.uuid4())
 
     def say(text: str) -> None:
         stderr.write((redact(text, secrets) + "\n").encode())
         stderr.flush()
+
+    home = private_folder(home or guard_home())
+    if load_id is None:
+        try:
+            load_id = next_load_id(home, lambda: _newest_load_sequence(counter_factory))
+        except Exception as error:  # noqa: BLE001 - a warehouse we cannot read cannot verify
+            say(f"load-guard: cannot read the newest load id from the warehouse "
+                f"({type(error).__name__}: {error}); nothing loaded, no bookmark forwarded")
+            return EXIT_UNVERIFIABLE
+    with load_temp_folder(home, load_id) as (temp_folder, cleared):
+        if cleared:
+            say(f"load-guard: removed the temporary files of {len(cleared)} earlier load(s) "
+                "that did not end cleanly")
+        return _run_load(command, counter_factory, say, stdin, stdout, stderr, load_id,
+                         environment_with_temp(temp_folder))
+
+
+def _run_load(
+    command: Sequence[str],
+    counter_factory: Callable[[], LandedCounter],
+    say: Callable[[str], None],
+    stdin: IO[bytes] | None,
+    stdout: IO[bytes] | None,
+    stderr: IO[bytes],
+    load_id: str,
+    target_env: dict[str, str],
+) -> int:
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    stdout = stdout if stdout is not None else sys.stdout.buffer
 
     rewriter = SingerRewriter(load_id)
     # The id ties the raw rows (_load_id) to this run's log; the command's arguments are not
@@ -115,7 +158,9 @@ def run_guard(
     say(f"load-guard: load {load_id} started; STATE is held back until the rows are counted")
     # stderr is inherited: the target's logs reach Meltano unchanged and unbuffered.
     try:
-        child = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # The target's temp files (batch CSVs of records) go to the load's private folder.
+        child = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 env=target_env)
     except OSError as error:
         say(f"load-guard: cannot start the target {command[0]!r} ({type(error).__name__}); "
             "no bookmark forwarded")

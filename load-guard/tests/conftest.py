@@ -92,6 +92,15 @@ def run_guard_cli(script: str, config: Path, messages: Path, target_command: str
     return GuardRun(done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
+@pytest.fixture(autouse=True)
+def guard_home(tmp_path, monkeypatch):
+    """The guard's private folder (load sequence, loader temp files) inside the test's tmp_path;
+    guards started as subprocesses inherit it through the environment."""
+    home = tmp_path / "guard-home"
+    monkeypatch.setenv("LOAD_GUARD_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def duckdb_setup(tmp_path):
     """A target-duckdb config (with a secret the guard must never print) and its database."""

@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import duckdb
+from callio_load_guard.load_sequence import sequence_of
 from conftest import BIN, SECRET, helper_command, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"
@@ -41,7 +42,7 @@ def test_happy_path_lands_everything_and_forwards_last_state(duckdb_setup, tmp_p
         assert landed(database, stream) == {
             tenant: n for (s, tenant), n in written["sent"].items() if s == stream}
         ids = load_ids(database, stream)
-        assert len(ids) == 1 and ids[0] and len(ids[0]) == 36  # one uuid for the whole load
+        assert ids == [ids[0]] and sequence_of(ids[0]) == 1  # one id for the whole load
     assert "all 920 records" in run.stderr
 
 
