@@ -139,7 +139,8 @@ def assert_pipeline_complete(pipeline, tenants):
 
 def business_snapshot(pipeline, tables=("call_log", "customer", "staff", "group", "fact_staff_daily", "fact_staff_daily_PK")):
     """Final tables without load-time columns, as sorted lists: equal snapshots = same content."""
-    load_time_columns = {"_sdc_extracted_at", "_sdc_batched_at", "_sdc_deleted_at", "_ingested_at", "_snapshot_at"}
+    load_time_columns = {"_sdc_extracted_at", "_sdc_batched_at", "_sdc_deleted_at", "_ingested_at", "_snapshot_at",
+                         "_load_id"}
     snapshot = {}
     for table in tables:
         rows = final_rows(pipeline, table)

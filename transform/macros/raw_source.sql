@@ -15,7 +15,8 @@
                 cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(column) if target.type == 'bigquery' else column }},
             {%- endfor %}
                 cast(null as {{ dbt.type_timestamp() }}) as _sdc_extracted_at,
-                cast(null as {{ dbt.type_timestamp() }}) as _sdc_batched_at
+                cast(null as {{ dbt.type_timestamp() }}) as _sdc_batched_at,
+                cast(null as {{ dbt.type_string() }}) as _load_id
             limit 0
         )
     {%- else -%}

@@ -1,7 +1,8 @@
-{#- One row per (tenant, _id): the latest loaded version of each call.
-    Incremental: versions loaded since the newest one already merged are ranked together with
-    the current rows of the same keys, so re-reads never duplicate a call and the ranking is the
-    same as a full refresh over every landed version. -#}
+{#- One row per (tenant, _id): the latest loaded version of each call ("latest" by the load
+    guard's load sequence, never by the loader's clock).
+    Incremental: versions of the newest load already merged and of later loads are ranked
+    together with the current rows of the same keys, so re-reads never duplicate a call and the
+    ranking is the same as a full refresh over every landed version. -#}
 {{ config(
     materialized='incremental',
     unique_key=['tenant', '_id'],
@@ -15,10 +16,11 @@
 {%- set columns = ['_id', 'chargeTime', 'createTime', 'direction', 'fromNumber', 'toNumber',
                    'startTime', 'endTime', 'duration', 'billDuration', 'hangupCause', 'answerTime',
                    'fromUser__id', 'fromUser__name', 'fromGroup__id', 'tenant', 'row_hash',
-                   'customer_number_normalized', '_sdc_extracted_at', '_sdc_batched_at'] %}
+                   'customer_number_normalized', '_sdc_extracted_at', '_sdc_batched_at', '_load_id'] %}
 
 with {{ callio.latest_version_ctes(ref('stg_callio__calls'), columns,
-                                  '_sdc_batched_at desc, _sdc_extracted_at desc, row_hash desc') }}
+                                  callio.load_sequence('_load_id')
+                                  ~ ' desc, _sdc_batched_at desc, _sdc_extracted_at desc, row_hash desc') }}
 
 select
     {{ columns | join(', ') }},

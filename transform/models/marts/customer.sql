@@ -1,8 +1,9 @@
 {#- One row per (tenant, _id): the version with the greatest updateTime (ties: the later
-    loaded one). Incremental: new versions are ranked together with the current row of the same
-    key, so an older version arriving late never overwrites a newer one, and the merge on the
-    key (not on a partition window) moves an updated customer to its new NgayUpdate partition
-    instead of duplicating it. -#}
+    loaded one, by the load guard's load sequence, never by the loader's clock). Incremental:
+    new versions are ranked together with the current row of the same key, so an older version
+    arriving late never overwrites a newer one, and the merge on the key (not on a partition
+    window) moves an updated customer to its new NgayUpdate partition instead of duplicating
+    it. -#}
 {{ config(
     materialized='incremental',
     unique_key=['tenant', '_id'],
@@ -15,10 +16,12 @@
 
 {%- set columns = ['_id', 'assignedTime', 'createTime', 'updateTime', 'name', 'phone', 'user_id',
                    'user_name', 'user_group_id', 'tenant', 'row_hash', 'customField_0_val',
-                   'phone_normalized', 'status_normalized', '_sdc_extracted_at', '_sdc_batched_at'] %}
+                   'phone_normalized', 'status_normalized', '_sdc_extracted_at', '_sdc_batched_at',
+                   '_load_id'] %}
 
 with {{ callio.latest_version_ctes(ref('stg_callio__customers'), columns,
-                                  'coalesce(updateTime, -1) desc, _sdc_batched_at desc, row_hash desc') }}
+                                  'coalesce(updateTime, -1) desc, ' ~ callio.load_sequence('_load_id')
+                                  ~ ' desc, _sdc_batched_at desc, row_hash desc') }}
 
 select
     {{ columns | join(', ') }},

@@ -24,7 +24,8 @@ typed as (
         {{ callio.to_text('fromUser__name') }} as fromUser__name,
         {{ callio.to_text('fromGroup__id') }} as fromGroup__id,
         _sdc_extracted_at,
-        _sdc_batched_at
+        _sdc_batched_at,
+        _load_id
     from source
 ),
 

@@ -20,7 +20,8 @@ typed as (
         {{ callio.to_text('user_group_id') }} as user_group_id,
         {{ callio.to_text(var('customer_status_column')) }} as customField_0_val,
         _sdc_extracted_at,
-        _sdc_batched_at
+        _sdc_batched_at,
+        _load_id
     from source
 )
 
