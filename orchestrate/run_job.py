@@ -21,7 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command
+from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command, meltano_executable
 from orchestrate.run_lock import Busy, exclusive_run
 
 log = logging.getLogger("orchestrate.run_job")
@@ -46,6 +46,17 @@ def run_task(environment: str, task: str) -> TaskResult:
     command = meltano_command(environment, "run", "--force", *shlex.split(task))
     log.info("task started: %s", task)
     started = time.monotonic()
+    # An extract step (`<extractor> <loader>`): first move its bookmarks back to what the
+    # warehouse really holds (lost, emptied, restored from a backup); if that cannot be told,
+    # the step does not run (load-guard/callio_load_guard/bookmark_check.py).
+    extractor, *loader = shlex.split(task)
+    if loader and ":" not in extractor:
+        check = meltano_command(environment, "invoke", f"{loader[0]}:check-bookmarks", extractor,
+                                "--meltano", meltano_executable())
+        returncode = subprocess.run(check, cwd=PROJECT_ROOT, check=False).returncode
+        if returncode != 0:
+            log.error("task FAILED: %s (bookmark check exit %d, step not run)", task, returncode)
+            return TaskResult(task, returncode, time.monotonic() - started)
     # Output goes straight through: the tap's progress lines and its per-tenant summary
     # stay visible, and nothing is held in memory.
     returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode

@@ -37,6 +37,13 @@ side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
   side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
 fi
+# Debian's faketime: tests move the loader's clock alone (load-guard/tests/test_load_sequence.py,
+# tests/reliability/test_warehouse_drift.py). Pinned to Debian 12's version.
+if ! command -v faketime > /dev/null; then
+  say "installing faketime (apt)"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq faketime=0.9.10-2.1 > /dev/null
+fi
 have_bigquery=false
 if [ -f "$repo/bigquery/setup_emulator.sh" ] && compgen -G "$repo/tests/bigquery/test_*.py" > /dev/null; then
   say "preparing the BigQuery emulator (bigquery/setup_emulator.sh)"

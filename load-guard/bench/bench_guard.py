@@ -69,7 +69,8 @@ def main(sizes: list[int]) -> None:
             with messages.open("rb") as stdin:
                 code = run_guard([TARGET, "--config", str(guarded_path)],
                                  lambda config=config: DuckDBCounter(config), stdin=stdin,
-                                 stdout=io.BytesIO(), stderr=stderr)
+                                 stdout=io.BytesIO(), stderr=stderr,
+                                 home=directory / "guard-home")
             guarded = time.perf_counter() - started
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             assert code == 0, stderr.getvalue().decode()
