@@ -114,7 +114,9 @@ def moved_back(state: Mapping[str, Any], behind: list[Behind]) -> dict[str, Any]
     return fixed
 
 
-def _sync_log_newest_duckdb(config: Mapping[str, Any], streams: set[str]):
+def held_in_duckdb(config: Mapping[str, Any], streams: set[str]):
+    """({(stream, tenant): newest bookmark_reached}, streams whose table exists, counter to
+    close) of a DuckDB warehouse; held_in_bigquery is the same for BigQuery."""
     import duckdb
 
     counter = duckdb_check.DuckDBCounter(config)
@@ -141,7 +143,7 @@ def _sync_log_newest_duckdb(config: Mapping[str, Any], streams: set[str]):
     return held, tables, counter
 
 
-def _sync_log_newest_bigquery(config: Mapping[str, Any], streams: set[str]):
+def held_in_bigquery(config: Mapping[str, Any], streams: set[str]):
     from google.api_core.exceptions import NotFound
 
     counter = bigquery_check.BigQueryCounter(config)
@@ -167,8 +169,8 @@ def _sync_log_newest_bigquery(config: Mapping[str, Any], streams: set[str]):
     return held, tables, counter
 
 
-WAREHOUSES = {"target_duckdb": _sync_log_newest_duckdb,
-              "target_bigquery": _sync_log_newest_bigquery}
+WAREHOUSES = {"target_duckdb": held_in_duckdb,
+              "target_bigquery": held_in_bigquery}
 
 
 def loader_config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:

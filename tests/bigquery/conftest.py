@@ -29,8 +29,8 @@ except ImportError:
 
 from emulator import running_emulator  # noqa: E402
 from loader_runs import (  # noqa: E402
+    LOADER_BIN,
     SMALL,
-    launcher_command,
     loader_env,
     run_loader,
     target_config,
@@ -64,9 +64,12 @@ def singer_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def landed_raw(emulator, singer_file, tmp_path_factory) -> str:
-    """The Singer file loaded once through the launcher with no-gzip; returns the dataset."""
+    """The Singer file loaded once through the load guard and the launcher with no-gzip, as in
+    production (every raw row carries the guard's `_load_id`, which the marts read); returns the
+    dataset."""
     dataset = "callio_raw"
     config = target_config(tmp_path_factory.mktemp("landed"), emulator, dataset)
-    result = run_loader(launcher_command(), config, singer_file, loader_env(emulator, gzip=False))
+    result = run_loader([str(LOADER_BIN / "guarded-target-bigquery")], config, singer_file,
+                        loader_env(emulator, gzip=False))
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     return dataset

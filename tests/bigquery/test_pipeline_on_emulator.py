@@ -102,6 +102,25 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     bookmarks = json.loads(states[0])["bookmarks"]["calls"]["partitions"]
     assert {p["context"]["tenant"] for p in bookmarks} == set(TENANTS)
 
+    # The bookmark check (load-guard) reads what the dataset holds from its sync_log: exactly the
+    # bookmarks just forwarded; the same dataset without its calls table is behind them.
+    from callio_load_guard.bookmark_check import Behind, find_behind, held_in_bigquery
+
+    state = {"singer_state": json.loads(states[0])}
+    config = json.loads(target_config(tmp_path, emulator, raw).read_text())
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in emulator.env().items():
+            patch.setenv(name, value)
+        held, tables, counter = held_in_bigquery(config, {"calls", "customers", "sync_log"})
+        counter.close()
+    assert tables == {"calls", "customers", "sync_log"}
+    assert {("calls", p["context"]["tenant"]): p["replication_key_value"] for p in bookmarks} \
+        == {key: value for key, value in held.items() if key[0] == "calls"}
+    assert find_behind(state, held, tables) == []
+    assert find_behind(state, held, tables - {"calls"}) == [
+        Behind("calls", p["context"]["tenant"], p["replication_key_value"], None)
+        for p in bookmarks]
+
     truth = _truth(url)
     for stream in STREAMS:
         landed = {(t, i) for t, i in bq_client.query(
