@@ -54,7 +54,8 @@ def build_warehouse(path: Path) -> Path:
                 f"max_assigned_ms) values {values}", [v for row in rows for v in row])
     con.execute("""
         create table main.update_log (table_name varchar, tenant varchar, updated_at timestamp, rows_loaded bigint,
-            max_updateTime bigint, mode varchar, status varchar)""")
+            max_updateTime bigint, mode varchar, status varchar, max_updateTime_utc timestamp
+                as (epoch_ms(max_updateTime)))""")
     con.executemany("insert into main.update_log values (?, ?, ?, ?, ?, ?, ?)", [
         ("call_log", "PK", LAST_LOAD_UTC - dt.timedelta(hours=2), 120, 1764490000000, "MERGED", "OK"),
         ("call_log", "PK", LAST_LOAD_UTC, 80, 1764497000000, "MERGED", "OK"),

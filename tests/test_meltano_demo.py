@@ -15,8 +15,9 @@ import duckdb
 import pytest
 from callio_sim.testing import running_simulator
 
-from conftest import meltano_bin, run, tail
+from conftest import PROJECT_ROOT, meltano_bin, run, tail
 from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
+from report_browser import inspect_report
 
 TENANTS = ["PK", "HN", "SG"]
 # stream -> (raw table, final table, id column in the final table)
@@ -166,3 +167,12 @@ def test_failed_tenant_still_refreshes_the_report(simulator, isolated_env, tmp_p
         expected_pk = {record["_id"] for record in simulator.truth("PK", stream)}
         assert set(found["PK"]) == expected_pk, f"{final_table}: PK incomplete although only HN failed"
     assert con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0] > 0
+    con.close()
+
+    # The runner wrote the HTML report after dbt, from this warehouse, and a browser shows it.
+    assert "report written" in output, tail(log)
+    seen = inspect_report(Path(env["CALLIO_REPORT_PATH"]), PROJECT_ROOT / "output" / "test-artifacts" / "report-pipeline.png")
+    assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
+    assert seen["facts"].startswith("Tenant PK · 30 local days"), seen["facts"]
