@@ -36,7 +36,7 @@ status=0
 "$venv/bin/python" -m orchestrate.run_job --environment=demo callio-all || status=$?
 stop_simulator
 
-say "result (the latest 2 days; scripts/show_report.py --help for more days, tenants, columns)"
-"$venv/bin/python" scripts/show_report.py output/demo.duckdb
+say "result (the latest day; scripts/show_report.py --help for more days, tenants, columns)"
+"$venv/bin/python" scripts/show_report.py output/demo.duckdb --days 1
 [ -f output/report.html ] && say "charts of the last 30 days: output/report.html (opens in any browser, offline)"
 exit "$status"

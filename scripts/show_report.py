@@ -60,19 +60,32 @@ def print_table(title: str, columns: list[str], rows: list[tuple], width: int | 
         print(sep.join(v.rjust(w) if numeric[i] else clip(v, w).ljust(w) for i, (v, w) in enumerate(zip(r, widths))).rstrip())
 
 
-def print_loads(con, tenants: list[str] | None, width: int) -> None:
+def print_loads(con, tenants: list[str] | None, width: int | None, one_line_per_tenant: bool) -> None:
+    """The latest update_log row of each table and tenant; compact: one line per tenant."""
     where = "where tenant in (select unnest(?::varchar[]))" if tenants else ""
     cursor = con.execute(
         f"""
         select table_name, tenant, mode, rows_loaded, max_updateTime_utc as bookmark_utc, updated_at as loaded_at_utc
         from main.update_log {where}
         qualify row_number() over (partition by table_name, tenant order by updated_at desc) = 1
-        order by table_name, tenant
+        order by tenant, table_name
         """,
         [tenants] if tenants else [],
     )
-    print_table("update_log: the latest load of each table and tenant", [d[0] for d in cursor.description],
-                cursor.fetchall(), width)
+    columns, rows = [d[0] for d in cursor.description], cursor.fetchall()
+    title = "update_log: the latest load of each table and tenant"
+    if not one_line_per_tenant:
+        print_table(title, columns, rows, width)
+        return
+    tables = sorted({r[0] for r in rows})
+    per_tenant = []
+    for tenant in sorted({r[1] for r in rows}):
+        mine = {r[0]: r for r in rows if r[1] == tenant}
+        loaded = max(r[5] for r in mine.values() if r[5] is not None) if any(r[5] for r in mine.values()) else None
+        per_tenant.append((tenant, loaded.strftime("%Y-%m-%d %H:%M") if loaded else "",
+                           *[f"{mine[t][2]} {mine[t][3] or 0}" if t in mine else "" for t in tables]))
+    print_table(title + " (mode and rows; --columns all for bookmarks)", ["tenant", "latest_utc", *tables],
+                per_tenant, width)
 
 
 def print_compact_day(con, day, tenant: str, width: int) -> None:
@@ -101,7 +114,7 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=120, help="columns of the compact view (default: %(default)s)")
     args = parser.parse_args()
     con = duckdb.connect(args.database, read_only=True)
-    print_loads(con, args.tenant, args.width)
+    print_loads(con, args.tenant, args.width, one_line_per_tenant=args.columns == "compact")
 
     tenants = args.tenant or [t for (t,) in con.execute(f'select distinct "Tenant" from {REPORT} order by 1').fetchall()]
     for tenant in tenants:
@@ -119,9 +132,9 @@ def main() -> int:
             continue
         for day in days:
             print_compact_day(con, day, tenant, args.width)
-    legend = "Columns: " + ", ".join(f"{short} = {column}" for column, short in COMPACT.items() if short != column)
+    legend = "Columns: " + ", ".join(f"{short}={column}" for column, short in COMPACT.items() if short != column)
     if args.columns == "compact":
-        print("\n" + textwrap.fill(legend + " (seconds: _s).", width=args.width))
+        print("\n" + textwrap.fill(legend + " (_s: seconds).", width=args.width))
     con.close()
     return 0
 

@@ -38,6 +38,9 @@ def test_default_is_the_latest_two_days_in_120_columns(warehouse):
     assert max(len(line) for line in lines) <= 120
     assert len(lines) < 80
     assert f"the latest 2 of {DAYS} local days" in "\n".join(lines)
+    # update_log: one line per tenant with the latest mode and rows of each table
+    pk_loads = next(line for line in lines if line.startswith("PK "))
+    assert pk_loads.split()[1:] == ["2026-11-30", "11:15", "MERGED", "80", "ERROR_LOGIN", "0"]
 
 
 def test_team_lines_sum_their_agents(warehouse):
@@ -52,9 +55,11 @@ def test_team_lines_sum_their_agents(warehouse):
 def test_options_for_more_days_one_tenant_and_every_column(warehouse):
     lines = show(warehouse, "--days", "5", "--tenant", "HN")
     assert [t for _, t in days_shown(lines)] == ["HN"] * 5
-    assert "PK" not in {line.split()[1] for line in lines if line.startswith("call_log ")}
+    assert any(line.startswith("HN ") for line in lines) and not any(line.startswith("PK ") for line in lines)
 
     wide = show(warehouse, "--days", "3", "--tenant", "PK", "--columns", "all")
+    assert ["call_log", "PK", "MERGED", "80", "2025-11-30", "10:03:20", "2026-11-30", "10:15:00"] in [
+        line.split() for line in wide]  # every update_log column, bookmarks included
     header = next(line for line in wide if line.startswith("Ngay "))
     assert header.split() == ["Ngay", "Tenant", "Team", "MaNV_id", "MaNV", "TongCuoc", "SoSDT_Unique",
                               "SoCuoc_NoiMay", "SoCuoc_KhongNoiMay", "TongThoiluongGoi_Giay", "TongRungChuong_Giay",

@@ -28,6 +28,10 @@ def _zero_if_null(value):
     return 0 if value is None else value
 
 
+def _local_time_of(column):
+    return lambda record: local_time(record[column], ZONE)
+
+
 # final table -> (truth stream, id column, {final column: function(truth record) -> value})
 EXPECTED_COLUMNS = {
     "call_log": ("calls", "_id", {
@@ -45,7 +49,7 @@ EXPECTED_COLUMNS = {
         "fromUser__id": lambda r: _id_of(r.get("fromUser")),
         "fromGroup__id": lambda r: _id_of(r.get("fromGroup")),
         # readable times beside the epoch-ms columns: local wall clock, NULL for 0 / NULL
-        **{f"{column}_local": (lambda column: lambda r: local_time(r[column], ZONE))(column)
+        **{f"{column}_local": _local_time_of(column)
            for column in ("chargeTime", "createTime", "startTime", "endTime", "answerTime")},
     }),
     "customer": ("customers", "_id", {
@@ -56,8 +60,7 @@ EXPECTED_COLUMNS = {
         "phone": lambda r: r["phone"],
         "user_id": lambda r: _id_of(r.get("user")),
         "customField_0_val": lambda r: customer_status(r, "tinh-trang-kh"),
-        **{f"{column}_local": (lambda column: lambda r: local_time(r[column], ZONE))(column)
-           for column in ("assignedTime", "createTime", "updateTime")},
+        **{f"{column}_local": _local_time_of(column) for column in ("assignedTime", "createTime", "updateTime")},
     }),
     "staff": ("staff", "_id", {
         "name": lambda r: r["name"],
