@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     zone = business_time_zone()
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(data, zone, dt.datetime.now(dt.timezone.utc), args.days), encoding="utf-8")
+    output.write_text(render(data, zone, dt.datetime.now(dt.UTC), args.days), encoding="utf-8")
     if data.rows:
         log.info("wrote %s: tenant %s, %s to %s, %d rows, last successful load %s", output, ", ".join(data.tenants),
                  data.first_day, data.last_day, len(data.rows), data.last_load)

@@ -48,11 +48,17 @@ def _as_utc(value) -> dt.datetime | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     # DuckDB TIMESTAMP columns hold UTC without a zone (update_log.updated_at).
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def window_start(latest_days: dict[str, dt.date], tenants: Sequence[str] | None, days: int) -> dt.date:
+    """First day of the window of the chosen tenants (it ends at their latest day with data)."""
+    ends = [day for tenant, day in latest_days.items() if not tenants or tenant in tenants]
+    return max(ends) - dt.timedelta(days=days - 1) if ends else dt.date.max
 
 
 def assemble(latest_days: dict[str, dt.date], window_rows, last_loads: dict[str, dt.datetime | None],
@@ -83,7 +89,7 @@ class DuckDBWarehouse:
         con = duckdb.connect(self.path, read_only=True)
         try:
             latest = dict(con.execute(f'select "Tenant", max("Ngay") from {table} group by all').fetchall())
-            since = (max(latest.values()) - dt.timedelta(days=days - 1)) if latest else dt.date.max
+            since = window_start(latest, tenants, days)
             columns = ", ".join(f'"{c}"' for c in REPORT_COLUMNS)
             cursor = con.execute(f'select {columns} from {table} where "Ngay" >= ?', [since])
             rows = [dict(zip(REPORT_COLUMNS, r)) for r in cursor.fetchall()]
@@ -148,7 +154,7 @@ class BigQueryWarehouse:
         try:
             latest = {r[0]: _as_date(r[1]) for r in client.query(
                 f"SELECT Tenant, MAX(Ngay) FROM {table} GROUP BY Tenant").result()}
-            since = (max(latest.values()) - dt.timedelta(days=days - 1)) if latest else dt.date.max
+            since = window_start(latest, tenants, days)
             job = client.query(
                 f"SELECT {', '.join(f'`{c}`' for c in REPORT_COLUMNS)} FROM {table} WHERE Ngay >= @since",
                 job_config=bigquery.QueryJobConfig(

@@ -42,11 +42,15 @@ def warehouse(tmp_path_factory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("report") / "warehouse.duckdb")
 
 
-def test_report_in_a_browser_shows_30_days_every_chart_with_data(warehouse, tmp_path):
-    completed, page = write_report(tmp_path, "--duckdb", str(warehouse))
+@pytest.fixture(scope="module")
+def default_page(warehouse, tmp_path_factory) -> Path:
+    completed, page = write_report(tmp_path_factory.mktemp("page"), "--duckdb", str(warehouse))
     assert completed.returncode == 0, completed.stderr
+    return page
 
-    seen = inspect_report(page, ARTIFACTS / "report-fixture.png")
+
+def test_report_in_a_browser_shows_30_days_every_chart_with_data(default_page):
+    seen = inspect_report(default_page, ARTIFACTS / "report-fixture.png")
     assert_every_chart_has_data(seen)
     # tenants, the window of the data and the last successful load, in the business time zone
     assert seen["facts"] == ("Tenant HN, PK · 30 local days 2026-11-01 to 2026-11-30 (latest data 2026-11-30) · "
@@ -59,24 +63,30 @@ def test_report_in_a_browser_shows_30_days_every_chart_with_data(warehouse, tmp_
     assert (ARTIFACTS / "report-fixture.png").stat().st_size > 10_000
 
 
-def test_report_is_one_file_with_no_address_to_load(warehouse, tmp_path):
-    completed, page = write_report(tmp_path, "--duckdb", str(warehouse))
-    assert completed.returncode == 0, completed.stderr
-    text = page.read_text(encoding="utf-8")
+def test_report_is_one_file_with_no_address_to_load(default_page):
+    text = default_page.read_text(encoding="utf-8")
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)\s*=""", text, re.IGNORECASE)
     assert "default-src 'none'" in text  # the browser itself refuses any request
     assert "Plotly.newPlot" in text and len(re.findall(r'<section class="chart"', text)) == len(CHARTS)
 
 
-def test_tenant_and_days_options(warehouse, tmp_path):
-    completed, page = write_report(tmp_path, "--duckdb", str(warehouse), "--tenant", "HN", "--days", "7")
+def test_tenant_and_days_options(tmp_path):
+    import duckdb
+
+    # HN's data stops 3 days before PK's: its window ends at its own latest day.
+    path = build_warehouse(tmp_path / "warehouse.duckdb")
+    hn_last = LAST_DAY - dt.timedelta(days=3)
+    con = duckdb.connect(str(path))
+    con.execute('delete from main."fact_staff_daily_PK" where "Tenant" = \'HN\' and "Ngay" > ?', [hn_last])
+    con.close()
+    completed, page = write_report(tmp_path, "--duckdb", str(path), "--tenant", "HN", "--days", "7")
     assert completed.returncode == 0, completed.stderr
     text = page.read_text(encoding="utf-8")
-    first = (LAST_DAY - dt.timedelta(days=6)).isoformat()
-    assert f"Tenant HN · 7 local days {first} to {LAST_DAY.isoformat()}" in text
+    first = (hn_last - dt.timedelta(days=6)).isoformat()
+    assert f"Tenant HN · 7 local days {first} to {hn_last.isoformat()}" in text
     assert "last successful load 2026-11-29 17:15 (Asia/Ho_Chi_Minh)" in text  # HN's own, not PK's
     assert "Team Alpha" not in text and "Ha Noi 1" in text
-    assert f"{first} to {LAST_DAY.isoformat()}, {AGENTS_PER_TEAM * 7} rows" in completed.stderr
+    assert f"{first} to {hn_last.isoformat()}, {AGENTS_PER_TEAM * 7} rows" in completed.stderr
 
 
 def test_empty_table_gives_a_page_that_says_so(tmp_path):
