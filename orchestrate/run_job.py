@@ -72,9 +72,25 @@ def run_task(environment: str, task: str) -> TaskResult:
     return result
 
 
+def run_report(environment: str, dbt_plugin: str) -> TaskResult:
+    """The HTML report (output/report.html, report/README.md) from the warehouse dbt_plugin builds."""
+    command = [sys.executable, "-m", "report", f"--environment={environment}", f"--meltano-plugin={dbt_plugin}"]
+    started = time.monotonic()
+    returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    log.log(logging.INFO if returncode == 0 else logging.ERROR, "report %s (exit %d)",
+            "written" if returncode == 0 else "FAILED", returncode)
+    return TaskResult("report", returncode, time.monotonic() - started)
+
+
 def run_job(environment: str, job: str) -> list[TaskResult]:
-    """Every task of the job in order; a failure does not stop the later tasks."""
-    return [run_task(environment, task) for task in job_tasks(environment, job)]
+    """Every task of the job in order; a failure does not stop the later tasks. A job with a dbt
+    step ends with the HTML report of what that step built."""
+    tasks = job_tasks(environment, job)
+    results = [run_task(environment, task) for task in tasks]
+    dbt_plugin = next((task.split(":")[0] for task in tasks if task.startswith("dbt-")), None)
+    if dbt_plugin:
+        results.append(run_report(environment, dbt_plugin))
+    return results
 
 
 def summarise(job: str, results: list[TaskResult]) -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole pipeline on your machine, no Callio account needed:
 #   bundled simulator (3 tenants) -> tap-callio -> target-duckdb -> dbt -> output/demo.duckdb
-# and prints the report table fact_staff_daily_PK. Safe to run again: each run starts from a
+# and prints the report table fact_staff_daily_PK (the HTML report: output/report.html). Safe to run again: each run starts from a
 # fresh demo database and fresh demo bookmarks (your dev/prod state is not touched).
 #
 #   bash scripts/demo.sh
@@ -36,6 +36,7 @@ status=0
 "$venv/bin/python" -m orchestrate.run_job --environment=demo callio-all || status=$?
 stop_simulator
 
-say "result"
-"$venv/bin/python" scripts/show_report.py output/demo.duckdb
+say "result (the latest day; scripts/show_report.py --help for more days, tenants, columns)"
+"$venv/bin/python" scripts/show_report.py output/demo.duckdb --days 1
+[ -f output/report.html ] && say "charts of the last 30 days: output/report.html (opens in any browser, offline)"
 exit "$status"

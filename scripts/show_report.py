@@ -1,60 +1,141 @@
-"""Print what a run produced: the per-tenant/stream log of the last run and fact_staff_daily_PK.
+"""Print what a run produced, in 120 columns: the latest load per table and tenant, then
+fact_staff_daily_PK of the latest days, per team with its agents.
 
-    python scripts/show_report.py output/demo.duckdb [--days N]
+    python scripts/show_report.py output/demo.duckdb                  # the latest 2 days
+    python scripts/show_report.py output/demo.duckdb --days 7 --tenant PK
+    python scripts/show_report.py output/demo.duckdb --columns all    # every column, as stored (wide)
+
+The charts of the last 30 days are in the HTML report (python -m report, output/report.html).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
 import duckdb
 
+# Compact view: report column -> its short heading (the legend under the table spells them out).
+COMPACT = {
+    "TongCuoc": "TongCuoc",
+    "SoCuoc_NoiMay": "NoiMay",
+    "TongThoiluongGoi_Giay": "ThoiLuong_s",
+    "TongRungChuong_Giay": "RungChuong_s",
+    "SoDataNhan": "DataNhan",
+    "SoSDT_KetBanZalo": "KetBanZalo",
+    "SoSDT_CoNhuCau": "CoNhuCau",
+    "SoSDT_TuChoi": "TuChoi",
+    "SoSDT_KhongNgheMay": "KhongNgheMay",
+}
+REPORT = 'main."fact_staff_daily_PK"'
 
-def print_table(title: str, cursor: duckdb.DuckDBPyConnection, limit: int | None) -> None:
-    columns = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    shown = rows if limit is None else rows[:limit]
-    text = [[("" if v is None else str(v)) for v in row] for row in shown]
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return str(value)
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_table(title: str, columns: list[str], rows: list[tuple], width: int | None, sep: str = "  ") -> None:
+    """Plain table; text columns shrink (clipped with …) when the whole would pass `width`."""
+    text = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
-    print(f"\n{title} ({len(rows)} rows{'' if len(shown) == len(rows) else f', first {len(shown)} shown'})")
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
-    print("  ".join("-" * w for w in widths))
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(columns))]
+    if width is not None:
+        while sum(widths) + len(sep) * (len(widths) - 1) > width:
+            widest = max((i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None)
+            if widest is None or widths[widest] <= 8:
+                break
+            widths[widest] -= 1
+    print(f"\n{title}")
+    print(sep.join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(columns, widths))).rstrip())
     for r in text:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+        print(sep.join(v.rjust(w) if numeric[i] else clip(v, w).ljust(w) for i, (v, w) in enumerate(zip(r, widths))).rstrip())
+
+
+def print_loads(con, tenants: list[str] | None, width: int | None, one_line_per_tenant: bool) -> None:
+    """The latest update_log row of each table and tenant; compact: one line per tenant."""
+    where = "where tenant in (select unnest(?::varchar[]))" if tenants else ""
+    cursor = con.execute(
+        f"""
+        select table_name, tenant, mode, rows_loaded, max_updateTime_utc as bookmark_utc, updated_at as loaded_at_utc
+        from main.update_log {where}
+        qualify row_number() over (partition by table_name, tenant order by updated_at desc) = 1
+        order by tenant, table_name
+        """,
+        [tenants] if tenants else [],
+    )
+    columns, rows = [d[0] for d in cursor.description], cursor.fetchall()
+    title = "update_log: the latest load of each table and tenant"
+    if not one_line_per_tenant:
+        print_table(title, columns, rows, width)
+        return
+    tables = sorted({r[0] for r in rows})
+    per_tenant = []
+    for tenant in sorted({r[1] for r in rows}):
+        mine = {r[0]: r for r in rows if r[1] == tenant}
+        loaded = max(r[5] for r in mine.values() if r[5] is not None) if any(r[5] for r in mine.values()) else None
+        per_tenant.append((tenant, loaded.strftime("%Y-%m-%d %H:%M") if loaded else "",
+                           *[f"{mine[t][2]} {mine[t][3] or 0}" if t in mine else "" for t in tables]))
+    print_table(title + " (mode and rows; --columns all for bookmarks)", ["tenant", "latest_utc", *tables],
+                per_tenant, width)
+
+
+def print_compact_day(con, day, tenant: str, width: int) -> None:
+    """One day of one tenant: a total line per team, then its agents, in `width` columns."""
+    measures = ", ".join(f'"{c}"' for c in COMPACT)
+    rows = con.execute(
+        f'select "Team", "MaNV", "MaNV_id", {measures} from {REPORT} where "Ngay" = ? and "Tenant" = ? '
+        'order by "Team", "MaNV", "MaNV_id"', [day, tenant]).fetchall()
+    lines: list[tuple] = []
+    for team in sorted({r[0] for r in rows}):
+        members = [r for r in rows if r[0] == team]
+        lines.append((team, *[sum(m[3 + i] or 0 for m in members) for i in range(len(COMPACT))]))
+        lines += [("  " + (m[1] or m[2]), *m[3:]) for m in members]
+    teams, agents = len(lines) - len(rows), len(rows)
+    print_table(f"{day} · {tenant} · {teams} team{'s' * (teams != 1)}, {agents} agent{'s' * (agents != 1)}",
+                ["Team / agent", *COMPACT.values()], lines, width, sep=" ")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("database")
-    parser.add_argument("--days", type=int, default=8, help="local days of fact_staff_daily_PK to print (default: the refresh window, 8)")
+    parser.add_argument("database", help="the DuckDB file (e.g. output/demo.duckdb)")
+    parser.add_argument("--days", type=int, default=2, help="latest local days to print (default: %(default)s)")
+    parser.add_argument("--tenant", action="append", help="only this tenant (repeat for several; default: all)")
+    parser.add_argument("--columns", choices=["compact", "all"], default="compact",
+                        help="compact: teams and agents in --width columns (default); all: every stored column")
+    parser.add_argument("--width", type=int, default=120, help="columns of the compact view (default: %(default)s)")
     args = parser.parse_args()
     con = duckdb.connect(args.database, read_only=True)
-    print_table(
-        "update_log, latest run per table and tenant",
-        con.execute(
-            """
-            select table_name, tenant, mode, rows_loaded, max_updateTime, updated_at
-            from main.update_log
-            qualify row_number() over (partition by table_name, tenant order by updated_at desc) = 1
-            order by table_name, tenant
-            """
-        ),
-        None,
-    )
-    total = con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0]
-    print_table(
-        f"fact_staff_daily_PK, the last {args.days} local days ({total} rows in all)",
-        con.execute(
-            """
-            select * exclude (_ingested_at) from main."fact_staff_daily_PK"
-            where "Ngay" > (select max("Ngay") from main."fact_staff_daily_PK") - ?::integer
-            order by "Ngay" desc, "Team", "MaNV"
-            """,
-            [args.days],
-        ),
-        None,
-    )
+    print_loads(con, args.tenant, args.width, one_line_per_tenant=args.columns == "compact")
+
+    tenants = args.tenant or [t for (t,) in con.execute(f'select distinct "Tenant" from {REPORT} order by 1').fetchall()]
+    for tenant in tenants:
+        total_days = con.execute(f'select count(distinct "Ngay") from {REPORT} where "Tenant" = ?', [tenant]).fetchone()[0]
+        days = [d for (d,) in con.execute(f'select distinct "Ngay" from {REPORT} where "Tenant" = ? '
+                                          'order by 1 desc limit ?', [tenant, args.days]).fetchall()]
+        print(f"\nfact_staff_daily_PK · {tenant}: the latest {len(days)} of {total_days} local days "
+              "(--days N for more, --columns all for every column)")
+        if args.columns == "all":
+            if days:
+                cursor = con.execute(f'select * from {REPORT} where "Tenant" = ? and "Ngay" >= ? '
+                                     'order by "Ngay" desc, "Team", "MaNV"', [tenant, min(days)])
+                rows = cursor.fetchall()
+                print_table(f"{len(rows)} rows", [d[0] for d in cursor.description], rows, None)
+            continue
+        for day in days:
+            print_compact_day(con, day, tenant, args.width)
+    legend = "Columns: " + ", ".join(f"{short}={column}" for column, short in COMPACT.items() if short != column)
+    if args.columns == "compact":
+        print("\n" + textwrap.fill(legend + " (_s: seconds).", width=args.width))
+    con.close()
     return 0
 
 

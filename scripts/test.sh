@@ -18,6 +18,11 @@ started=$SECONDS
 
 setup_project_venv "$repo/requirements-test.txt"
 meltano_install
+# Headless Chromium from Debian, for the HTML report's browser test (tests/report_browser.py).
+if ! command -v chromium > /dev/null; then
+  say "installing chromium (apt) for the HTML report's browser test"
+  apt-get update -qq && apt-get install -y -qq chromium > /dev/null
+fi
 
 # Side environments for parts whose pins clash with the project's (requests, duckdb, ...).
 # uv (shipped with Meltano) builds them in seconds.

@@ -51,6 +51,8 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
             "CALLIO_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
             "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
             "CALLIO_RUN_LOCK": str(tmp_path / "run.lock"),
+            # The job runner's HTML report (python -m report), never the project's output/.
+            "CALLIO_REPORT_PATH": str(tmp_path / "report.html"),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             # Every record the simulator holds is older than this window, and none is held back
             # by the "records still being written" lag: a complete read is expected.

@@ -15,8 +15,9 @@ import duckdb
 import pytest
 from callio_sim.testing import running_simulator
 
-from conftest import meltano_bin, run, tail
-from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
+from conftest import PROJECT_ROOT, meltano_bin, run, tail
+from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
+from report_browser import inspect_report
 
 TENANTS = ["PK", "HN", "SG"]
 # stream -> (raw table, final table, id column in the final table)
@@ -56,6 +57,35 @@ def assert_exactly_once(con, simulator, table: str, id_column: str, stream: str)
         assert not extra, f"{table}: {len(extra)} {tenant} ids the simulator does not know"
 
 
+MARTS = {"call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"}
+
+
+def relations_by_schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for schema, name in con.execute(
+        "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
+    ).fetchall():
+        found.setdefault(schema, set()).add(name)
+    return found
+
+
+def assert_final_schema_holds_only_the_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Analysts see the final tables alone in `main`; staging, intermediate and the seed sit apart."""
+    relations = relations_by_schema(con)
+    assert relations.get("main") == MARTS, f"main holds {sorted(relations.get('main', ()))}"
+    assert {"stg_callio__calls", "stg_callio__customers", "stg_callio__staff", "stg_callio__groups",
+            "stg_callio__sync_log", "status_rules"} == relations.get("main_staging"), relations
+    assert relations.get("main_intermediate") == {"int_customer_number_categories"}, relations
+
+
+def assert_bookmarks_readable(con: duckdb.DuckDBPyConnection) -> None:
+    """update_log's epoch-ms bookmarks have a UTC timestamp beside them."""
+    rows = con.execute("select max_updateTime, max_updateTime_utc, bookmark_start, bookmark_start_utc from main.update_log").fetchall()
+    assert any(row[0] for row in rows), "no bookmark reached in update_log"
+    for reached, reached_utc, start, start_utc in rows:
+        assert (reached_utc, start_utc) == (utc_time(reached), utc_time(start))
+
+
 def pk_report_differences(con, simulator) -> list[str]:
     """fact_staff_daily_PK against the independent Python oracle over the simulator's truth."""
     truth = {t: {s: list(simulator.truth(t, s)) for s in STREAMS} for t in TENANTS}
@@ -79,6 +109,8 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
         assert_exactly_once(con, simulator, raw_table, "_id", stream)
         assert_exactly_once(con, simulator, final_table, final_id, stream)
 
+    assert_final_schema_holds_only_the_marts(con)
+    assert_bookmarks_readable(con)
     report_rows = con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0]
     assert report_rows > 0
     problems = pk_report_differences(con, simulator)
@@ -135,3 +167,12 @@ def test_failed_tenant_still_refreshes_the_report(simulator, isolated_env, tmp_p
         expected_pk = {record["_id"] for record in simulator.truth("PK", stream)}
         assert set(found["PK"]) == expected_pk, f"{final_table}: PK incomplete although only HN failed"
     assert con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0] > 0
+    con.close()
+
+    # The runner wrote the HTML report after dbt, from this warehouse, and a browser shows it.
+    assert "report written" in output, tail(log)
+    seen = inspect_report(Path(env["CALLIO_REPORT_PATH"]), PROJECT_ROOT / "output" / "test-artifacts" / "report-pipeline.png")
+    assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
+    assert seen["facts"].startswith("Tenant PK · 30 local days"), seen["facts"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import time
 import urllib.request
@@ -148,3 +149,35 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     expected_pk = [row for row in expected if row["Tenant"] == "PK"]
     assert report_differences(_fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
                               expected_pk) == []
+
+    # Analysts see only the final tables in the marts dataset; the building blocks sit apart.
+    assert {t.table_id for t in bq_client.list_tables(marts)} == {
+        "call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"}
+    assert "stg_callio__calls" in {t.table_id for t in bq_client.list_tables(f"{marts}_staging")}
+    assert {t.table_id for t in bq_client.list_tables(f"{marts}_intermediate")} == {"int_customer_number_categories"}
+
+    _assert_html_report_from_bigquery(emulator, marts, expected_pk, tmp_path)
+
+
+def _assert_html_report_from_bigquery(emulator, marts: str, expected_pk: list[dict], tmp_path: Path) -> None:
+    """python -m report --bigquery, run as the job runner runs it on prod (the project's .venv),
+    then opened in headless Chromium (tests/report_browser.py)."""
+    project_python = str(REPO / ".venv" / "bin" / "python")
+    page = tmp_path / "report.html"
+    env = dict(os.environ, BQ_PROJECT_ID=emulator.project, BQ_DATASET_ID=marts, BQ_API_ENDPOINT=emulator.endpoint,
+               CALLIO_REPORT_PATH=str(page))
+    made = subprocess.run([project_python, "-m", "report", "--bigquery"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert made.returncode == 0, made.stderr[-3000:]
+    last_day = max(row["Ngay"] for row in expected_pk)
+    in_window = [row for row in expected_pk if row["Ngay"] > last_day - dt.timedelta(days=30)]
+    assert f"{last_day - dt.timedelta(days=29)} to {last_day}, {len(in_window)} rows" in made.stderr, made.stderr
+    shown = subprocess.run([project_python, "tests/report_browser.py", str(page),
+                            str(REPO / "output" / "test-artifacts" / "report-bigquery.png")],
+                           cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    seen = json.loads(shown.stdout)
+    assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
+    assert seen["facts"].startswith("Tenant PK · 30 local days") and "last successful load 2026-" in seen["facts"]

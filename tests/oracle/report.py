@@ -24,7 +24,7 @@ COLUMNS = (
     "Ngay", "Tenant", "Team", "MaNV_id", "MaNV", "TongCuoc", "SoSDT_Unique", "SoCuoc_NoiMay",
     "SoCuoc_KhongNoiMay", "TongThoiluongGoi_Giay", "TongRungChuong_Giay", "SoDataNhan",
     "SoSDT_KetBanZalo", "SoSDT_CoNhuCau", "SoSDT_TuChoi", "SoSDT_KhongNgheMay",
-    "max_create_ms", "max_assigned_ms",
+    "max_create_ms", "max_assigned_ms", "max_create_local", "max_assigned_local",
 )
 INBOUND = {"inbound", "in", "1"}
 # RE2's \s (what the SQL uses): space, \t, \n, \f, \r
@@ -88,12 +88,28 @@ def status_categories(status: str | None, rules: list[tuple[str, str, str]]) -> 
             or (match_type == "equals" and pattern in parts)}
 
 
-def local_date(epoch_ms, tz: ZoneInfo) -> dt.date | None:
-    """Calendar date in tz; None and 0 ("never") -> None."""
+def local_time(epoch_ms, tz: ZoneInfo) -> dt.datetime | None:
+    """Wall-clock time in tz, without a zone (DuckDB TIMESTAMP, BigQuery DATETIME); None and 0
+    ("never") -> None. Whole milliseconds, computed in integers (no float rounding)."""
     ms = to_int(epoch_ms)
     if not ms:
         return None
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).astimezone(tz).date()
+    utc = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+    return utc.astimezone(tz).replace(tzinfo=None)
+
+
+def utc_time(epoch_ms) -> dt.datetime | None:
+    """The UTC instant as a naive datetime (how DuckDB returns a TIMESTAMP); None and 0 -> None."""
+    ms = to_int(epoch_ms)
+    if not ms:
+        return None
+    return dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=ms)
+
+
+def local_date(epoch_ms, tz: ZoneInfo) -> dt.date | None:
+    """Calendar date in tz; None and 0 ("never") -> None."""
+    time = local_time(epoch_ms, tz)
+    return time.date() if time else None
 
 
 # --- record accessors (nested objects or the tap's flat columns) ----------------------------
@@ -263,6 +279,8 @@ def _tenant_rows(tenant, streams, zone, rules, status_key, window_start) -> list
             max_create_ms=max((to_int(c.get("createTime")) for c in day_calls), default=None),
             max_assigned_ms=max((to_int(c.get("assignedTime")) for c in assigned.values()), default=None),
         )
+        row.update(max_create_local=local_time(row["max_create_ms"], zone),
+                   max_assigned_local=local_time(row["max_assigned_ms"], zone))
         for category in CATEGORIES:
             row[f"SoSDT_{category}"] = sum(1 for n in numbers if category in number_categories.get(n, ()))
         rows.append({column: row[column] for column in COLUMNS})

@@ -109,6 +109,8 @@ def test_every_metric_of_one_day():
         # 0901000001 is shared by c1 (zalo | bận) and c1b (không nghe máy): counted once
         "SoSDT_KetBanZalo": 1, "SoSDT_CoNhuCau": 0, "SoSDT_TuChoi": 1, "SoSDT_KhongNgheMay": 1,
         "max_create_ms": AT_10_00_ON_15 + 5, "max_assigned_ms": AT_10_00_ON_15,
+        "max_create_local": dt.datetime(2026, 1, 15, 10, 0, 0, 5000),
+        "max_assigned_local": dt.datetime(2026, 1, 15, 10, 0),
     }
     # s2 only received an assignment that day; its group g9 is unknown and it made no call
     s2 = rows[("2026-01-15", "PK", "s2")]
@@ -144,6 +146,7 @@ def test_other_time_zone_moves_the_day():
     truth = {"PK": {"calls": [call("k1", AT_00_30_ON_15)], "customers": [], "staff": STAFF, "groups": GROUPS}}
     (row,) = expected_fact_staff_daily(truth, tz="UTC")
     assert row["Ngay"] == dt.date(2026, 1, 14)
+    assert row["max_create_local"] == dt.datetime(2026, 1, 14, 17, 30)
 
 
 @pytest.mark.parametrize("value", ["1768411800000", 1768411800000.0, 1768411800000])

@@ -12,10 +12,11 @@ import datetime as dt
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-from oracle.report import customer_status, expected_fact_staff_daily, report_differences
+from oracle.report import customer_status, expected_fact_staff_daily, local_time, report_differences, utc_time
 
 BUSINESS_TZ = "Asia/Ho_Chi_Minh"
 REPORT_LOOKBACK_DAYS = 7
+ZONE = ZoneInfo(BUSINESS_TZ)
 
 
 def _id_of(value):
@@ -25,6 +26,10 @@ def _id_of(value):
 def _zero_if_null(value):
     # The API sends answerTime null instead of 0 on some unanswered calls: same meaning.
     return 0 if value is None else value
+
+
+def _local_time_of(column):
+    return lambda record: local_time(record[column], ZONE)
 
 
 # final table -> (truth stream, id column, {final column: function(truth record) -> value})
@@ -43,6 +48,9 @@ EXPECTED_COLUMNS = {
         "hangupCause": lambda r: r["hangupCause"],
         "fromUser__id": lambda r: _id_of(r.get("fromUser")),
         "fromGroup__id": lambda r: _id_of(r.get("fromGroup")),
+        # readable times beside the epoch-ms columns: local wall clock, NULL for 0 / NULL
+        **{f"{column}_local": _local_time_of(column)
+           for column in ("chargeTime", "createTime", "startTime", "endTime", "answerTime")},
     }),
     "customer": ("customers", "_id", {
         "createTime": lambda r: r["createTime"],
@@ -52,15 +60,20 @@ EXPECTED_COLUMNS = {
         "phone": lambda r: r["phone"],
         "user_id": lambda r: _id_of(r.get("user")),
         "customField_0_val": lambda r: customer_status(r, "tinh-trang-kh"),
+        **{f"{column}_local": _local_time_of(column) for column in ("assignedTime", "createTime", "updateTime")},
     }),
     "staff": ("staff", "_id", {
         "name": lambda r: r["name"],
         "email": lambda r: r["email"],
         "group_id": lambda r: _id_of(r.get("group")),
         "in_latest_snapshot": lambda r: True,
+        "createTime_utc": lambda r: utc_time(r["createTime"]),
+        "updateTime_utc": lambda r: utc_time(r["updateTime"]),
     }),
     "group": ("groups", "group_id", {
         "name": lambda r: r["name"],
+        "createTime_utc": lambda r: utc_time(r["createTime"]),
+        "updateTime_utc": lambda r: utc_time(r["updateTime"]),
     }),
 }
 NORMALISE = {"answerTime": _zero_if_null}
@@ -140,7 +153,7 @@ def assert_pipeline_complete(pipeline, tenants):
 def business_snapshot(pipeline, tables=("call_log", "customer", "staff", "group", "fact_staff_daily", "fact_staff_daily_PK")):
     """Final tables without load-time columns, as sorted lists: equal snapshots = same content."""
     load_time_columns = {"_sdc_extracted_at", "_sdc_batched_at", "_sdc_deleted_at", "_ingested_at", "_snapshot_at",
-                         "_load_id"}
+                         "_snapshot_at_utc", "_load_id"}
     snapshot = {}
     for table in tables:
         rows = final_rows(pipeline, table)

@@ -1,17 +1,6 @@
-{# Epoch milliseconds (UTC) -> calendar DATE in the business time zone (var business_tz).
-   NULL and 0 ("never") give NULL. #}
+{# Epoch milliseconds (UTC) -> calendar DATE in the business time zone (var business_tz): the
+   date part of epoch_ms_to_local_timestamp, so a row's Ngay* date and its *_local time always
+   agree. NULL and 0 ("never") give NULL. #}
 {% macro epoch_ms_to_local_date(epoch_ms, tz=none) -%}
-    {%- set tz = tz or var('business_tz') -%}
-    case when {{ epoch_ms }} is null or {{ epoch_ms }} = 0 then null
-         else {{ adapter.dispatch('epoch_ms_to_local_date', 'callio')(epoch_ms, tz) }} end
-{%- endmacro %}
-
-{# DuckDB: epoch_ms() gives a naive UTC timestamp; timezone('UTC', .) makes it an instant,
-   timezone(tz, .) gives the wall-clock time in tz. Independent of the session TimeZone. #}
-{% macro default__epoch_ms_to_local_date(epoch_ms, tz) -%}
-    cast(timezone('{{ tz }}', timezone('UTC', epoch_ms(cast({{ epoch_ms }} as bigint)))) as date)
-{%- endmacro %}
-
-{% macro bigquery__epoch_ms_to_local_date(epoch_ms, tz) -%}
-    date(timestamp_millis(cast({{ epoch_ms }} as int64)), '{{ tz }}')
+    cast({{ callio.epoch_ms_to_local_timestamp(epoch_ms, tz) }} as date)
 {%- endmacro %}

@@ -24,6 +24,12 @@ with {{ callio.latest_version_ctes(ref('stg_callio__calls'), columns,
 
 select
     {{ columns | join(', ') }},
-    {{ callio.epoch_ms_to_local_date('createTime') }} as NgayTao
+    {{ callio.epoch_ms_to_local_date('createTime') }} as NgayTao,
+    -- readable local times beside the epoch-ms columns (those stay for the old dashboards)
+    {{ callio.epoch_ms_to_local_timestamp('chargeTime') }} as chargeTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('createTime') }} as createTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('startTime') }} as startTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('endTime') }} as endTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('answerTime') }} as answerTime_local
 from ranked_versions
 where version_rank = 1

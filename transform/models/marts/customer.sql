@@ -26,6 +26,10 @@ with {{ callio.latest_version_ctes(ref('stg_callio__customers'), columns,
 select
     {{ columns | join(', ') }},
     {{ callio.epoch_ms_to_local_date('updateTime') }} as NgayUpdate,
-    {{ callio.epoch_ms_to_local_date('assignedTime') }} as NgayAssign
+    {{ callio.epoch_ms_to_local_date('assignedTime') }} as NgayAssign,
+    -- readable local times beside the epoch-ms columns (those stay for the old dashboards)
+    {{ callio.epoch_ms_to_local_timestamp('assignedTime') }} as assignedTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('createTime') }} as createTime_local,
+    {{ callio.epoch_ms_to_local_timestamp('updateTime') }} as updateTime_local
 from ranked_versions
 where version_rank = 1

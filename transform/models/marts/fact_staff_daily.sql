@@ -157,7 +157,10 @@ select
     coalesce(status_metrics.SoSDT_KhongNgheMay, 0) as SoSDT_KhongNgheMay,
     call_metrics.max_create_ms,
     assignment_metrics.max_assigned_ms,
-    current_timestamp as _ingested_at
+    current_timestamp as _ingested_at,
+    -- the epoch-ms maxima as local times, like Ngay (new columns after the old script's)
+    {{ callio.epoch_ms_to_local_timestamp('call_metrics.max_create_ms') }} as max_create_local,
+    {{ callio.epoch_ms_to_local_timestamp('assignment_metrics.max_assigned_ms') }} as max_assigned_local
 from row_keys
 left join call_metrics
     on row_keys.tenant = call_metrics.tenant

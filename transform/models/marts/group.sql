@@ -29,6 +29,10 @@ select
     createTime,
     updateTime,
     _snapshot_at,
-    _sdc_batched_at
+    _sdc_batched_at,
+    -- readable UTC instants beside the epoch-ms columns (the group table has no local dates)
+    {{ callio.epoch_ms_to_timestamp('createTime') }} as createTime_utc,
+    {{ callio.epoch_ms_to_timestamp('updateTime') }} as updateTime_utc,
+    {{ callio.epoch_ms_to_timestamp('_snapshot_at') }} as _snapshot_at_utc
 from latest
 where version_rank = 1

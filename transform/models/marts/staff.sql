@@ -31,6 +31,10 @@ select
     role,
     active,
     _snapshot_at,
-    _sdc_batched_at
+    _sdc_batched_at,
+    -- readable UTC instants beside the epoch-ms columns (the staff table has no local dates)
+    {{ callio.epoch_ms_to_timestamp('updateTime') }} as updateTime_utc,
+    {{ callio.epoch_ms_to_timestamp('createTime') }} as createTime_utc,
+    {{ callio.epoch_ms_to_timestamp('_snapshot_at') }} as _snapshot_at_utc
 from versions
 where version_rank = 1

@@ -57,5 +57,8 @@ select
     status,
     error,
     bookmark_start,
-    started_at
+    started_at,
+    -- the bookmarks as readable UTC instants, like updated_at and started_at
+    {{ callio.epoch_ms_to_timestamp('bookmark_reached') }} as max_updateTime_utc,
+    {{ callio.epoch_ms_to_timestamp('bookmark_start') }} as bookmark_start_utc
 from new_runs

@@ -1,0 +1,171 @@
+"""Read what the HTML report shows from the final tables, on DuckDB or on BigQuery.
+
+Only two small queries per warehouse: the report table's rows of the last days, and the time of
+the last successful load from update_log. Everything else (windows, tenants, sums) is plain
+Python over those rows, so both warehouses give the page the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REPORT_TABLE = "fact_staff_daily_PK"
+# The columns the charts use (warehouse spec names; the old dashboards' columns).
+REPORT_COLUMNS = (
+    "Ngay", "Tenant", "Team", "MaNV_id", "MaNV", "TongCuoc", "SoCuoc_NoiMay",
+    "TongThoiluongGoi_Giay", "TongRungChuong_Giay", "SoDataNhan",
+    "SoSDT_KetBanZalo", "SoSDT_CoNhuCau", "SoSDT_TuChoi", "SoSDT_KhongNgheMay",
+)
+
+
+def business_time_zone() -> str:
+    """The dbt var business_tz: the one home of the zone every Ngay date is in."""
+    project = yaml.safe_load((PROJECT_ROOT / "transform" / "dbt_project.yml").read_text())
+    return project["vars"]["business_tz"]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    rows: list[dict]                      # report rows of the window, REPORT_COLUMNS each
+    tenants: list[str]                    # tenants shown
+    first_day: dt.date | None             # window start (None: no data)
+    last_day: dt.date | None              # latest day with data (the window's end)
+    last_load: dt.datetime | None         # latest successful stream load (UTC, aware)
+    source: str                           # where the data came from, for the page footer
+
+
+def _as_utc(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    # DuckDB TIMESTAMP columns hold UTC without a zone (update_log.updated_at).
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def window_start(latest_days: dict[str, dt.date], tenants: Sequence[str] | None, days: int) -> dt.date:
+    """First day of the window of the chosen tenants (it ends at their latest day with data)."""
+    ends = [day for tenant, day in latest_days.items() if not tenants or tenant in tenants]
+    return max(ends) - dt.timedelta(days=days - 1) if ends else dt.date.max
+
+
+def assemble(latest_days: dict[str, dt.date], window_rows, last_loads: dict[str, dt.datetime | None],
+             tenants: Sequence[str] | None, days: int, source: str) -> ReportData:
+    """The window (`days` local days ending at the latest day with data) of the chosen tenants."""
+    chosen = sorted(tenants) if tenants else sorted(latest_days)
+    present = [latest_days[t] for t in chosen if t in latest_days]
+    last_day = max(present) if present else None
+    first_day = last_day - dt.timedelta(days=days - 1) if last_day else None
+    rows = [row for row in window_rows
+            if row["Tenant"] in chosen and first_day <= row["Ngay"] <= last_day] if last_day else []
+    loads = [last_loads[t] for t in chosen if last_loads.get(t)]
+    return ReportData(rows, chosen, first_day, last_day, max(loads) if loads else None, source)
+
+
+class DuckDBWarehouse:
+    """The DuckDB file dbt builds (final tables in `schema`, default `main`)."""
+
+    def __init__(self, path: str, schema: str = "main"):
+        self.path, self.schema = path, schema
+
+    def read(self, tenants: Sequence[str] | None, days: int) -> ReportData:
+        import duckdb
+
+        if not Path(self.path).exists():
+            raise FileNotFoundError(f"DuckDB file {self.path} does not exist (CALLIO_DUCKDB_PATH)")
+        table = f'{self.schema}."{REPORT_TABLE}"'
+        con = duckdb.connect(self.path, read_only=True)
+        try:
+            latest = dict(con.execute(f'select "Tenant", max("Ngay") from {table} group by all').fetchall())
+            since = window_start(latest, tenants, days)
+            columns = ", ".join(f'"{c}"' for c in REPORT_COLUMNS)
+            cursor = con.execute(f'select {columns} from {table} where "Ngay" >= ?', [since])
+            rows = [dict(zip(REPORT_COLUMNS, r)) for r in cursor.fetchall()]
+            loads = dict(con.execute(
+                f"select tenant, max(updated_at) from {self.schema}.update_log where status = 'OK' group by all"
+            ).fetchall())
+        finally:
+            con.close()
+        return assemble(latest, rows, {t: _as_utc(v) for t, v in loads.items()}, tenants, days,
+                        f"DuckDB {self.path}")
+
+
+class BigQueryWarehouse:
+    """The dataset dbt-bigquery builds. `endpoint` is an emulator's address (no credentials then);
+    otherwise a service-account key (inline JSON or file), else application default credentials."""
+
+    def __init__(self, project: str | None, dataset: str | None = None, location: str | None = None,
+                 key_file: str | None = None, key_json: str | None = None, endpoint: str | None = None):
+        if not project:
+            raise ValueError("BQ_PROJECT_ID is not set: the report cannot tell which BigQuery project to read")
+        self.project, self.dataset, self.location = project, dataset or "callio", location or None
+        self.key_file, self.key_json, self.endpoint = key_file or None, key_json or None, endpoint or None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> BigQueryWarehouse:
+        """The variables of transform/profiles.yml: BQ_PROJECT_ID, BQ_DATASET_ID, BQ_LOCATION,
+        SERVICE_ACCOUNT_KEY_FILE or SERVICE_ACCOUNT_KEY_JSON, BQ_API_ENDPOINT."""
+        env = os.environ if env is None else env
+        return cls(env.get("BQ_PROJECT_ID"), env.get("BQ_DATASET_ID"), env.get("BQ_LOCATION"),
+                   env.get("SERVICE_ACCOUNT_KEY_FILE"), env.get("SERVICE_ACCOUNT_KEY_JSON"), env.get("BQ_API_ENDPOINT"))
+
+    @classmethod
+    def from_dbt_settings(cls, settings: dict, env: dict[str, str] | None = None) -> BigQueryWarehouse:
+        """The effective settings of Meltano's dbt-bigquery plugin (meltano/transform.meltano.yml)."""
+        env = os.environ if env is None else env
+        return cls(settings.get("project"), settings.get("dataset"), settings.get("location"),
+                   settings.get("keyfile"), settings.get("keyfile_json"), env.get("BQ_API_ENDPOINT"))
+
+    def _client(self):
+        from google.cloud import bigquery
+
+        options = {"api_endpoint": self.endpoint} if self.endpoint else None
+        if self.endpoint:
+            from google.auth.credentials import AnonymousCredentials
+            credentials = AnonymousCredentials()
+        elif self.key_json:
+            from google.oauth2 import service_account
+            credentials = service_account.Credentials.from_service_account_info(json.loads(self.key_json))
+        elif self.key_file:
+            from google.oauth2 import service_account
+            credentials = service_account.Credentials.from_service_account_file(self.key_file)
+        else:
+            credentials = None  # application default credentials
+        return bigquery.Client(project=self.project, credentials=credentials, location=self.location,
+                               client_options=options)
+
+    def read(self, tenants: Sequence[str] | None, days: int) -> ReportData:
+        from google.cloud import bigquery
+
+        table = f"`{self.project}.{self.dataset}.{REPORT_TABLE}`"
+        client = self._client()
+        try:
+            latest = {r[0]: _as_date(r[1]) for r in client.query(
+                f"SELECT Tenant, MAX(Ngay) FROM {table} GROUP BY Tenant").result()}
+            since = window_start(latest, tenants, days)
+            job = client.query(
+                f"SELECT {', '.join(f'`{c}`' for c in REPORT_COLUMNS)} FROM {table} WHERE Ngay >= @since",
+                job_config=bigquery.QueryJobConfig(
+                    query_parameters=[bigquery.ScalarQueryParameter("since", "DATE", since)]))
+            # By position: the emulator lower-cases result field names.
+            rows = [dict(zip(REPORT_COLUMNS, r.values())) for r in job.result()]
+            loads = {r[0]: _as_utc(r[1]) for r in client.query(
+                f"SELECT tenant, MAX(updated_at) FROM `{self.project}.{self.dataset}.update_log` "
+                "WHERE status = 'OK' GROUP BY tenant").result()}
+        finally:
+            client.close()
+        for row in rows:
+            row["Ngay"] = _as_date(row["Ngay"])
+        return assemble(latest, rows, loads, tenants, days, f"BigQuery {self.project}.{self.dataset}")

@@ -1,0 +1,66 @@
+"""A small warehouse with the final tables the report and show_report read, built by SQL.
+
+Made by hand on purpose: the unit-level tests of the report need days and tenants they control
+(a window edge, an older day, a second tenant) in seconds. The real pipeline's tables are
+checked by tests/test_meltano_demo.py and tests/bigquery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+LAST_DAY = dt.date(2026, 11, 30)
+DAYS = 40  # more than the report's 30, so the window has to cut
+TEAMS = {"PK": ["Team Alpha", "Team Beta", "Team Gamma"], "HN": ["Ha Noi 1"]}
+AGENTS_PER_TEAM = 3
+LAST_LOAD_UTC = dt.datetime(2026, 11, 30, 10, 15)  # 17:15 in Asia/Ho_Chi_Minh
+
+
+def fact_rows() -> list[tuple]:
+    rows = []
+    for tenant, teams in TEAMS.items():
+        for t, team in enumerate(teams):
+            for a in range(AGENTS_PER_TEAM):
+                staff_id = f"{tenant}-s{t}{a}"
+                name = f"NGUYEN VAN {chr(65 + t)}{a} - NV{t}{a:02d} - CN {tenant}"
+                for d in range(DAYS):
+                    day = LAST_DAY - dt.timedelta(days=d)
+                    calls = 5 + (d * 7 + t * 3 + a) % 23
+                    answered = calls * 2 // 3
+                    rows.append((day, tenant, team, staff_id, name, calls, calls - 1, answered, calls - answered,
+                                 answered * 95, (calls - answered) * 17.5, (d + a) % 4,
+                                 d % 3, (d + 1) % 4, (d + t) % 3, a % 2, 1764460800000 - d * 86400000, None))
+    return rows
+
+
+def build_warehouse(path: Path) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("""
+        create table main."fact_staff_daily_PK" (
+            Ngay date, Tenant varchar, Team varchar, MaNV_id varchar, MaNV varchar, TongCuoc bigint,
+            SoSDT_Unique bigint, SoCuoc_NoiMay bigint, SoCuoc_KhongNoiMay bigint,
+            TongThoiluongGoi_Giay bigint, TongRungChuong_Giay double, SoDataNhan bigint,
+            SoSDT_KetBanZalo bigint, SoSDT_CoNhuCau bigint, SoSDT_TuChoi bigint, SoSDT_KhongNgheMay bigint,
+            max_create_ms bigint, max_assigned_ms bigint, _ingested_at timestamp default current_timestamp)""")
+    # One statement with every row: DuckDB's executemany runs one statement per row (slow).
+    rows = fact_rows()
+    values = ", ".join(["(" + ", ".join(["?"] * len(rows[0])) + ")"] * len(rows))
+    con.execute('insert into main."fact_staff_daily_PK" (Ngay, Tenant, Team, MaNV_id, MaNV, TongCuoc, '
+                "SoSDT_Unique, SoCuoc_NoiMay, SoCuoc_KhongNoiMay, TongThoiluongGoi_Giay, TongRungChuong_Giay, "
+                "SoDataNhan, SoSDT_KetBanZalo, SoSDT_CoNhuCau, SoSDT_TuChoi, SoSDT_KhongNgheMay, max_create_ms, "
+                f"max_assigned_ms) values {values}", [v for row in rows for v in row])
+    con.execute("""
+        create table main.update_log (table_name varchar, tenant varchar, updated_at timestamp, rows_loaded bigint,
+            max_updateTime bigint, mode varchar, status varchar, max_updateTime_utc timestamp
+                as (epoch_ms(max_updateTime)))""")
+    con.executemany("insert into main.update_log values (?, ?, ?, ?, ?, ?, ?)", [
+        ("call_log", "PK", LAST_LOAD_UTC - dt.timedelta(hours=2), 120, 1764490000000, "MERGED", "OK"),
+        ("call_log", "PK", LAST_LOAD_UTC, 80, 1764497000000, "MERGED", "OK"),
+        ("customer", "PK", LAST_LOAD_UTC + dt.timedelta(hours=1), 0, None, "ERROR_LOGIN", "ERROR_LOGIN"),
+        ("call_log", "HN", LAST_LOAD_UTC - dt.timedelta(days=1), 10, 1764400000000, "MERGED", "OK"),
+    ])
+    con.close()
+    return path
