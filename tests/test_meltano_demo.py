@@ -13,10 +13,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from callio_sim.testing import running_simulator
+from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
 from conftest import meltano_bin, run, tail
-from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
 TENANTS = ["PK", "HN", "SG"]
 # stream -> (raw table, final table, id column in the final table)

@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import duckdb
+
 from conftest import BIN, SECRET, helper_command, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"

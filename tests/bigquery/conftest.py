@@ -27,7 +27,6 @@ try:
 except ImportError:
     collect_ignore_glob = ["test_*.py"]
 
-from emulator import running_emulator  # noqa: E402
 from loader_runs import (  # noqa: E402
     SMALL,
     launcher_command,
@@ -36,6 +35,8 @@ from loader_runs import (  # noqa: E402
     target_config,
 )
 from singer_messages import write_singer_file  # noqa: E402
+
+from emulator import running_emulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ schema gets RECORD and REPEATED columns.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 BASE_MS = 1_767_200_000_000  # 2025-12-31T16:53:20Z, i.e. 2025-12-31 23:53 in Asia/Ho_Chi_Minh
 TENANTS = ("PK", "HN")

@@ -16,7 +16,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from loader_runs import BIGQUERY_DIR, LOADER_BIN, REPO, SMALL
 from singer_messages import TENANTS, expected_counts, records
 

@@ -19,7 +19,7 @@ from singer_messages import FINAL_STATE, SCHEMAS, expected_counts, records
 def _plain(value):
     """BigQuery row values as the JSON the tap sent (timestamps back to ISO text)."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

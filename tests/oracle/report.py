@@ -93,7 +93,7 @@ def local_date(epoch_ms, tz: ZoneInfo) -> dt.date | None:
     ms = to_int(epoch_ms)
     if not ms:
         return None
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).astimezone(tz).date()
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).astimezone(tz).date()
 
 
 # --- record accessors (nested objects or the tap's flat columns) ----------------------------
