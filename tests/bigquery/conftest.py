@@ -16,6 +16,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "bigquery"))
+sys.path.insert(0, str(HERE.parent))  # tests/: oracle, support
 sys.path.insert(0, str(HERE))
 
 # These tests need the loader venv (bigquery/.venv-loader). Under another interpreter (the

@@ -27,6 +27,16 @@ def _plain(value):
     return value
 
 
+def _as_stored(value, schema: dict):
+    """The value BigQuery keeps for a sent one: it has no NULL arrays, a null array is empty."""
+    types = schema.get("type", [])
+    if "array" in types:
+        return [_as_stored(item, schema.get("items", {})) for item in value or []]
+    if isinstance(value, dict) and "properties" in schema:
+        return {key: _as_stored(item, schema["properties"].get(key, {})) for key, item in value.items()}
+    return value
+
+
 def test_no_gzip_load_lands_every_row_with_nested_values(landed_raw, bq_client):
     assert row_counts(bq_client, landed_raw) == expected_counts(**SMALL)
 
@@ -44,7 +54,7 @@ def test_no_gzip_load_lands_every_row_with_nested_values(landed_raw, bq_client):
         for key, record in sent[stream].items():
             # Nested objects (user.group is a SQL keyword), arrays of strings and arrays of
             # objects holding arrays all survive the round trip unchanged.
-            assert landed[key] == record, (stream, key)
+            assert landed[key] == _as_stored(record, schema), (stream, key)
 
 
 def test_load_table_has_the_nested_and_repeated_columns(landed_raw, bq_client):
