@@ -113,7 +113,8 @@ echo "== BigQuery: parse and compile offline"
     "$SQLGLOT_PY" scripts/bq_stub_server.py --port-file "$WORK/bq_port" \
         --existing call_log,customer,update_log,fact_staff_daily &
     echo $! > "$WORK/bq_stub.pid"
-    for _ in $(seq 50); do [ -s "$WORK/bq_port" ] && break; sleep 0.1; done
+    for _ in $(seq 600); do [ -s "$WORK/bq_port" ] && break; sleep 0.1; done  # slow on a busy CI
+    [ -s "$WORK/bq_port" ] || { echo "the BigQuery API stub did not start"; exit 1; }
     export BQ_API_ENDPOINT="http://127.0.0.1:$(cat "$WORK/bq_port")"
     status=0
     timeout 300 "${BQ_DBT[@]}" compile --target-path "$WORK/target-bq" --vars "$VARS" > "$WORK/bq_compile.log" 2>&1 || status=$?
