@@ -31,7 +31,6 @@ import os
 import sys
 import time
 from io import BytesIO
-from typing import Union
 
 ENDPOINT_ENV = "BQ_EMULATOR_ENDPOINT"
 GRPC_ENV = "BQ_EMULATOR_GRPC"
@@ -74,7 +73,7 @@ class PlainBuffer:
         self._closed = True
         return self._buffer.getvalue()
 
-    def getbuffer(self) -> Union[memoryview, bytes]:
+    def getbuffer(self) -> memoryview | bytes:
         self._closed = True
         return self._buffer.getbuffer()
 
@@ -96,14 +95,13 @@ def _emulator_endpoint() -> str:
 def patch_target_bigquery(endpoint: str, grpc_address: str, no_gzip: bool,
                           no_sleep: bool = False) -> None:
     """Point every client factory of target_bigquery at the emulator."""
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import bigquery
-
     import target_bigquery.batch_job as batch_job
     import target_bigquery.core as core
     import target_bigquery.gcs_stage as gcs_stage
     import target_bigquery.storage_write as storage_write
     import target_bigquery.streaming_insert as streaming_insert
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery
 
     @functools.cache
     def bigquery_client_factory(creds: core.BigQueryCredentials) -> bigquery.Client:

@@ -27,9 +27,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 HERE = Path(__file__).resolve().parent
 EMULATOR_PYTHON = HERE / ".venv-emulator" / "bin" / "python"
@@ -115,9 +115,9 @@ def _tail(path: Path, limit: int = 3000) -> str:
 def running_emulator(
     project: str = DEFAULT_PROJECT,
     *,
-    python: Optional[Path] = None,
+    python: Path | None = None,
     startup_timeout: float = 60.0,
-    log_dir: Optional[Path] = None,
+    log_dir: Path | None = None,
 ) -> Iterator[Emulator]:
     """Start an ephemeral (in-memory) emulator on free ports, yield it, stop it."""
     python = Path(python or EMULATOR_PYTHON)

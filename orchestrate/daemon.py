@@ -19,7 +19,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from croniter import croniter
@@ -72,7 +72,7 @@ def add_file_log(path: Path) -> None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def serve(environment: str, chosen: list[Schedule], stop: threading.Event) -> None:

@@ -5,6 +5,9 @@
 #   load-guard/tests       the STATE-holding wrapper (.venv-guard)
 #   tests/                 project: meltano end to end, orchestrate, oracle  (.venv)
 #   tests/bigquery         BigQuery emulator path    (bigquery/.venv-loader, when present)
+#   transform              transform/scripts/check.sh --ci: full refresh == incremental, the
+#                          report window, the offline BigQuery compile (Meltano's plugin venvs)
+#   lint                   scripts/lint.sh: ruff (every Python file) and sqlfluff (dbt models)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -39,6 +42,7 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
   fi
 }
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
+bash "$repo/scripts/lint.sh" --setup-only
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
   side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
 fi
@@ -73,6 +77,22 @@ suite() {  # suite NAME DIR PYTHON [pytest args...]
   echo "$code" > "$logs/$name.code"
   { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
 }
+step() {  # step NAME COMMAND... : a check that is not a pytest suite; its log ends "N passed, M failed"
+  local name="$1"; shift
+  local began=$SECONDS
+  "$@" > "$logs/$name.log" 2>&1
+  local code=$?
+  echo "$code" > "$logs/$name.code"
+  { say "checks: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
+}
+transform_check() {  # transform/scripts/check.sh --ci with the venvs set up above
+  local plugins="$repo/.meltano"
+  CHECK_DBT_DUCKDB="$plugins/utilities/dbt-duckdb/venv/bin/dbt" \
+  CHECK_DBT_BIGQUERY="$plugins/utilities/dbt-bigquery/venv/bin/dbt" \
+  CHECK_TARGET_DUCKDB="$plugins/loaders/target-duckdb/venv/bin/target-duckdb" \
+  CHECK_DUCKDB_PYTHON="$venv/bin/python" CHECK_SQLGLOT_PYTHON="$repo/bigquery/.venv-emulator/bin/python" \
+  PYTHON="$venv/bin/python" bash "$repo/transform/scripts/check.sh" --ci && echo "transform: 1 passed, 0 failed"
+}
 
 say "running the test suites (logs in output/test-logs/)"
 # The end-to-end suites dominate (each test drives real `meltano run`s and dbt builds), so the
@@ -89,6 +109,10 @@ lane_a=$!
 (
   suite callio-sim "$repo/callio-sim" "$venv/bin/python"
   [ -d "$repo/.venv-guard" ] && suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
+  # The checks that are not pytest suites (lint ~25 CPU-seconds, transform ~90): in whichever
+  # lane the durations in output/test-logs show to be the lighter one.
+  step lint bash "$repo/scripts/lint.sh"
+  $have_bigquery && step transform transform_check
   suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
@@ -98,14 +122,14 @@ wait "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in callio-sim tap-callio load-guard bigquery project reliability-a reliability-b; do
+for name in lint callio-sim tap-callio load-guard transform bigquery project reliability-a reliability-b; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in callio-sim tap-callio project reliability-a reliability-b; do
+for name in lint callio-sim tap-callio project reliability-a reliability-b; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.

@@ -1,8 +1,9 @@
 """End to end through the real project: simulator -> meltano (tap-callio, target-duckdb, dbt).
 
 Checks with duckdb==1.2.2 that every record the simulator holds landed exactly once per
-(tenant, _id), raw and final, by comparing ids with the simulator's ground truth (this also
-catches target-duckdb's row-loss trap on newer DuckDB versions), and that the report has rows.
+(tenant, _id), raw and final, by comparing ids with the simulator's ground truth
+(support/truth.py; this also catches target-duckdb's row-loss trap on newer DuckDB versions),
+and that the report equals the oracle.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from callio_sim.testing import running_simulator
+from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
+from support.truth import assert_lands_exactly_once, load_truth
 
 from conftest import PROJECT_ROOT, meltano_bin, run, tail
-from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
 from report_browser import inspect_report
 
 TENANTS = ["PK", "HN", "SG"]
@@ -36,25 +39,8 @@ def simulator():
         yield sim
 
 
-def ids_per_tenant(con: duckdb.DuckDBPyConnection, table: str, id_column: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {tenant: [] for tenant in TENANTS}
-    for tenant, record_id in con.execute(f'select tenant, "{id_column}" from {table}').fetchall():
-        found.setdefault(tenant, []).append(record_id)
-    return found
-
-
-def assert_exactly_once(con, simulator, table: str, id_column: str, stream: str) -> None:
-    found = ids_per_tenant(con, table, id_column)
-    for tenant in TENANTS:
-        expected = {record["_id"] for record in simulator.truth(tenant, stream)}
-        got = found.get(tenant, [])
-        assert expected, f"the simulator holds no {stream} for {tenant}"
-        duplicates = len(got) - len(set(got))
-        assert duplicates == 0, f"{table}: {duplicates} duplicate ids for {tenant}"
-        missing = expected - set(got)
-        extra = set(got) - expected
-        assert not missing, f"{table}: {len(missing)} of {len(expected)} {tenant} records missing"
-        assert not extra, f"{table}: {len(extra)} {tenant} ids the simulator does not know"
+def landed_keys(con: duckdb.DuckDBPyConnection, table: str, id_column: str) -> list[tuple[str, str]]:
+    return con.execute(f'select tenant, "{id_column}" from {table}').fetchall()
 
 
 MARTS = {"call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"}
@@ -86,12 +72,12 @@ def assert_bookmarks_readable(con: duckdb.DuckDBPyConnection) -> None:
         assert (reached_utc, start_utc) == (utc_time(reached), utc_time(start))
 
 
-def pk_report_differences(con, simulator) -> list[str]:
+def pk_report_differences(con, truth) -> list[str]:
     """fact_staff_daily_PK against the independent Python oracle over the simulator's truth."""
-    truth = {t: {s: list(simulator.truth(t, s)) for s in STREAMS} for t in TENANTS}
     expected = expected_fact_staff_daily(truth, report_tenants=["PK"])
     quoted = ", ".join(f'"{c}"' for c in COLUMNS)
-    actual = [dict(zip(COLUMNS, row)) for row in con.execute(f'select {quoted} from main."fact_staff_daily_PK"').fetchall()]
+    rows = con.execute(f'select {quoted} from main."fact_staff_daily_PK"').fetchall()
+    actual = [dict(zip(COLUMNS, row)) for row in rows]
     return report_differences(actual, expected)
 
 
@@ -105,15 +91,16 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
     assert completed.returncode == 0, f"meltano run failed:\n{tail(log)}"
 
     con = duckdb.connect(env["CALLIO_DUCKDB_PATH"], read_only=True)
+    truth = load_truth(simulator.url, TENANTS)
     for stream, (raw_table, final_table, final_id) in STREAMS.items():
-        assert_exactly_once(con, simulator, raw_table, "_id", stream)
-        assert_exactly_once(con, simulator, final_table, final_id, stream)
+        assert_lands_exactly_once(raw_table, landed_keys(con, raw_table, "_id"), truth, stream, TENANTS)
+        assert_lands_exactly_once(final_table, landed_keys(con, final_table, final_id), truth, stream, TENANTS)
 
     assert_final_schema_holds_only_the_marts(con)
     assert_bookmarks_readable(con)
     report_rows = con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0]
     assert report_rows > 0
-    problems = pk_report_differences(con, simulator)
+    problems = pk_report_differences(con, truth)
     assert not problems, f"{len(problems)} differences with the oracle:\n" + "\n".join(problems[:40])
     tenants_in_report = {t for (t,) in con.execute('select distinct "Tenant" from main."fact_staff_daily_PK"').fetchall()}
     con.close()
@@ -161,11 +148,11 @@ def test_failed_tenant_still_refreshes_the_report(simulator, isolated_env, tmp_p
     con = duckdb.connect(env["CALLIO_DUCKDB_PATH"], read_only=True)
     modes = {(table, mode) for table, mode in con.execute("select table_name, mode from main.update_log where tenant = 'HN'").fetchall()}
     assert any(mode == "ERROR_LOGIN" for _, mode in modes), f"no ERROR_LOGIN row for HN in update_log: {modes}"
+    truth = load_truth(simulator.url, ["PK"])
     for stream, (_, final_table, final_id) in STREAMS.items():
-        found = ids_per_tenant(con, final_table, final_id)
-        assert not found.get("HN"), f"{final_table} has rows for the tenant that could not log in"
-        expected_pk = {record["_id"] for record in simulator.truth("PK", stream)}
-        assert set(found["PK"]) == expected_pk, f"{final_table}: PK incomplete although only HN failed"
+        landed = landed_keys(con, final_table, final_id)
+        assert not [key for key in landed if key[0] == "HN"], f"{final_table} has rows for the tenant that could not log in"
+        assert_lands_exactly_once(final_table, landed, truth, stream, ["PK"])
     assert con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0] > 0
     con.close()
 

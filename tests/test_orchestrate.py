@@ -6,13 +6,13 @@ The schedules are read through the real `meltano schedule list`, as the daemon r
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orchestrate import daemon, meltano_cli, run_lock
 
-DAY = datetime(2026, 3, 2, tzinfo=timezone.utc)  # any fixed day: no wall-clock in these tests
+DAY = datetime(2026, 3, 2, tzinfo=UTC)  # any fixed day: no wall-clock in these tests
 
 
 @pytest.fixture(scope="module")

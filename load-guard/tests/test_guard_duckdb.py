@@ -7,6 +7,7 @@ import subprocess
 
 import duckdb
 from callio_load_guard.load_sequence import sequence_of
+
 from conftest import BIN, SECRET, helper_command, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"

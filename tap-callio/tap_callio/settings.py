@@ -109,10 +109,10 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "retry_base_delay_s",
         th.NumberType,
-        default=1.0,
+        default=1,
         description="First back-off delay; doubles per retry, with jitter.",
     ),
-    th.Property("retry_max_delay_s", th.NumberType, default=60.0, description="Longest back-off delay."),
+    th.Property("retry_max_delay_s", th.NumberType, default=60, description="Longest back-off delay."),
     th.Property(
         "status_custom_field_key",
         th.StringType,

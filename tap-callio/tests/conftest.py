@@ -17,6 +17,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+
 from callio_sim.testing import running_simulator
 
 FAST_RETRIES = {"retry_base_delay_s": 0.01, "retry_max_delay_s": 0.2, "max_retries": 4}

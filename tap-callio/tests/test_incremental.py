@@ -5,8 +5,8 @@ record cap, the safety lag, and no loss under inserts/updates during a scan."""
 from __future__ import annotations
 
 import pytest
-from callio_sim.testing import running_simulator
 
+from callio_sim.testing import running_simulator
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, run_tap, truth_ids

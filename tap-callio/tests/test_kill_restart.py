@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from callio_sim.testing import running_simulator
 
+from callio_sim.testing import running_simulator
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, _env, base_config, bookmark, catalog_with, run_tap, tap_command, truth_ids

@@ -11,9 +11,9 @@ import atexit
 import contextlib
 
 import pytest
-from callio_sim.testing import running_simulator
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from callio_sim.testing import running_simulator
 from tap_callio.slicing import iso
 from tap_callio.tap import TapCallio
 

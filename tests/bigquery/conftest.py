@@ -16,6 +16,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "bigquery"))
+sys.path.insert(0, str(HERE.parent))  # tests/: oracle, support
 sys.path.insert(0, str(HERE))
 
 # These tests need the loader venv (bigquery/.venv-loader). Under another interpreter (the
@@ -27,7 +28,6 @@ try:
 except ImportError:
     collect_ignore_glob = ["test_*.py"]
 
-from emulator import running_emulator  # noqa: E402
 from loader_runs import (  # noqa: E402
     LOADER_BIN,
     SMALL,
@@ -36,6 +36,8 @@ from loader_runs import (  # noqa: E402
     target_config,
 )
 from singer_messages import write_singer_file  # noqa: E402
+
+from emulator import running_emulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")

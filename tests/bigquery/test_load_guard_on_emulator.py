@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from loader_runs import (
     LOADER_BIN,
     SMALL,

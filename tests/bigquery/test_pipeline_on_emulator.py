@@ -15,18 +15,17 @@ import json
 import os
 import subprocess
 import time
-import urllib.request
-from collections import defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from dbt_runs import check_only_known_gaps_failed, fact_rows, run_dbt
 from loader_runs import LOADER_BIN, REPO, loader_env, target_config
-from test_dbt_on_emulator import _check_only_known_gaps_failed, _dbt, _fact_rows
+
+from support.truth import STREAMS, assert_lands_exactly_once, load_truth
 
 TAP_VENV_BIN = REPO / ".venv-tap" / "bin"
 TENANTS = ("PK", "HN")
-STREAMS = ("customers", "calls", "staff", "groups")
 # The simulator's clock is pinned, so the ground truth and "today" of the report are fixed.
 SIM_NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
@@ -59,15 +58,6 @@ def simulator(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         log.close()
-
-
-def _truth(url: str) -> dict:
-    truth: dict = {tenant: defaultdict(list) for tenant in TENANTS}
-    for tenant in TENANTS:
-        for stream in STREAMS:
-            with urllib.request.urlopen(f"{url}/_sim/truth/{tenant}/{stream}") as response:
-                truth[tenant][stream] = [json.loads(line) for line in response if line.strip()]
-    return truth
 
 
 def _extract_and_load(url: str, accounts: Path, emulator, raw: str, tmp_path: Path):
@@ -122,32 +112,26 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
         Behind("calls", p["context"]["tenant"], p["replication_key_value"], None)
         for p in bookmarks]
 
-    truth = _truth(url)
+    truth = load_truth(url, TENANTS)
     for stream in STREAMS:
-        landed = {(t, i) for t, i in bq_client.query(
-            f"SELECT tenant, _id FROM `{raw}`.`{stream}`").result()}
-        expected = {(tenant, r["_id"]) for tenant in TENANTS for r in truth[tenant][stream]}
-        assert landed == expected, f"raw {stream}: {len(expected - landed)} missing, " \
-                                   f"{len(landed - expected)} unexpected"
+        landed = [tuple(row) for row in bq_client.query(f"SELECT tenant, _id FROM `{raw}`.`{stream}`").result()]
+        assert_lands_exactly_once(f"{raw}.{stream}", landed, truth, stream, TENANTS)
 
     report_today = SIM_NOW.date().isoformat()
-    result, run_results, manifest = _dbt("build", emulator, raw, marts, tmp_path / "dbt",
+    result, run_results, manifest = run_dbt("build", emulator, raw, marts, tmp_path / "dbt",
                                          "--exclude", "test_type:unit", report_today=report_today)
-    _check_only_known_gaps_failed(result, run_results, manifest)
+    check_only_known_gaps_failed(result, run_results, manifest)
 
     for stream, mart in (("calls", "call_log"), ("customers", "customer"), ("staff", "staff")):
-        rows = list(bq_client.query(
-            f"SELECT tenant, _id, COUNT(*) FROM `{marts}`.`{mart}` GROUP BY 1, 2").result())
-        assert all(row[2] == 1 for row in rows), f"{mart}: a (tenant, _id) appears twice"
-        assert {(row[0], row[1]) for row in rows} == \
-            {(tenant, r["_id"]) for tenant in TENANTS for r in truth[tenant][stream]}, mart
+        landed = [tuple(row) for row in bq_client.query(f"SELECT tenant, _id FROM `{marts}`.`{mart}`").result()]
+        assert_lands_exactly_once(f"{marts}.{mart}", landed, truth, stream, TENANTS)
 
     expected = expected_fact_staff_daily(truth)
     assert expected, "the simulator data must produce report rows"
-    actual = _fact_rows(bq_client, marts, "fact_staff_daily", COLUMNS)
+    actual = fact_rows(bq_client, marts, "fact_staff_daily", COLUMNS)
     assert report_differences(actual, expected) == []
     expected_pk = [row for row in expected if row["Tenant"] == "PK"]
-    assert report_differences(_fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
+    assert report_differences(fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
                               expected_pk) == []
 
     # Analysts see only the final tables in the marts dataset; the building blocks sit apart.

@@ -94,7 +94,7 @@ def local_time(epoch_ms, tz: ZoneInfo) -> dt.datetime | None:
     ms = to_int(epoch_ms)
     if not ms:
         return None
-    utc = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+    utc = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)
     return utc.astimezone(tz).replace(tzinfo=None)
 
 

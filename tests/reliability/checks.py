@@ -9,10 +9,10 @@ fact_staff_daily_PK with the independent Python oracle (tests/oracle/report.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from zoneinfo import ZoneInfo
 
 from oracle.report import customer_status, expected_fact_staff_daily, local_time, report_differences, utc_time
+from support.truth import landing_problems, load_truth
 
 BUSINESS_TZ = "Asia/Ho_Chi_Minh"
 REPORT_LOOKBACK_DAYS = 7
@@ -80,7 +80,7 @@ NORMALISE = {"answerTime": _zero_if_null}
 
 
 def truth_of(sim, tenants) -> dict[str, dict[str, list[dict]]]:
-    return {t: {s: list(sim.truth(t, s)) for s in ("customers", "calls", "staff", "groups")} for t in tenants}
+    return load_truth(sim.url, tenants)
 
 
 def final_rows(pipeline, table: str) -> list[dict]:
@@ -96,30 +96,19 @@ def final_rows(pipeline, table: str) -> list[dict]:
 def table_problems(pipeline, truth, table: str, tenants) -> list[str]:
     """Every difference between a final table and the truth, as readable lines."""
     stream, id_column, columns = EXPECTED_COLUMNS[table]
-    problems: list[str] = []
     rows = final_rows(pipeline, table)
-    counts = Counter((row["tenant"], row[id_column]) for row in rows)
-    duplicates = [key for key, n in counts.items() if n > 1]
-    if duplicates:
-        problems.append(f"{table}: {len(duplicates)} (tenant, id) present more than once, e.g. {duplicates[:3]}")
+    problems = landing_problems(table, [(row["tenant"], row[id_column]) for row in rows], truth, stream, tenants)
     by_key = {(row["tenant"], row[id_column]): row for row in rows}
-    expected_keys = set()
     for tenant in tenants:
         for record in truth[tenant][stream]:
-            key = (tenant, record["_id"])
-            expected_keys.add(key)
-            row = by_key.get(key)
+            row = by_key.get((tenant, record["_id"]))
             if row is None:
-                problems.append(f"{table}: missing {key}")
-                continue
+                continue  # reported as missing above
             for column, expected_of in columns.items():
                 expected = expected_of(record)
                 got = NORMALISE.get(column, lambda v: v)(row[column])
                 if got != expected:
-                    problems.append(f"{table}: {key} {column} = {got!r}, truth {expected!r}")
-    extra = [key for key in by_key if key[0] in tenants and key not in expected_keys]
-    if extra:
-        problems.append(f"{table}: {len(extra)} rows the simulator does not hold, e.g. {extra[:3]}")
+                    problems.append(f"{table}: {(tenant, record['_id'])} {column} = {got!r}, truth {expected!r}")
     return problems
 
 

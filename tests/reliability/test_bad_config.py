@@ -7,6 +7,7 @@ import json
 import subprocess
 
 import pytest
+
 from conftest import PROJECT_ROOT
 
 SECRET = "S3cret-Marker-Pw-0042"

@@ -12,16 +12,6 @@
     {{ return(callio.report_today() - modules.datetime.timedelta(days=var('report_lookback_days') | int)) }}
 {%- endmacro %}
 
-{# The window's dates as SQL date literals (BigQuery insert_overwrite partitions). #}
-{% macro report_window_partitions() -%}
-    {%- set start = callio.report_window_start() -%}
-    {%- set days = [] -%}
-    {%- for i in range((var('report_lookback_days') | int) + 1) -%}
-        {%- do days.append("date '" ~ (start + modules.datetime.timedelta(days=i)).isoformat() ~ "'") -%}
-    {%- endfor -%}
-    {{ return(days) }}
-{%- endmacro %}
-
 {# SQL date literal. #}
 {% macro date_literal(d) -%}
     date '{{ d.isoformat() }}'

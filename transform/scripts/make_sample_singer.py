@@ -1,8 +1,9 @@
 """Write a small, deterministic Callio data set for developing the transform without the tap.
 
 Outputs (in --out-dir):
-  batch1.singer.jsonl, batch2.singer.jsonl  Singer SCHEMA/RECORD/STATE messages shaped like
-                                            tap-callio's output (docs/architecture.md), the
+  batch1.singer.jsonl, batch2.singer.jsonl  Singer SCHEMA/RECORD/STATE messages exactly as
+                                            tap-callio writes them (its own record builders and
+                                            schemas, via tests/support/tap_output.py), the
                                             second batch carrying updates, re-reads and a new
                                             snapshot (HN's group snapshot "failed": not emitted)
   truth.json                                the final canonical records per tenant
@@ -21,9 +22,20 @@ import copy
 import datetime as dt
 import json
 import random
+import sys
 import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # support/
+from support.tap_output import (  # noqa: E402
+    STATUS_KEY,
+    STREAM_ORDER,
+    record_message,
+    schema_message,
+    sync_log_row,
+    tap_record,
+)
 
 TENANTS = ("PK", "HN")
 STATUSES = [
@@ -36,56 +48,6 @@ DIRECTIONS = ["outbound", "outbound", "inbound", "local", "1", "2", None]
 
 def _id(rng: random.Random) -> str:
     return "".join(rng.choice("0123456789abcdef") for _ in range(24))
-
-
-def _schema(properties: dict, key: list[str]) -> dict:
-    return {"type": "object", "properties": properties}, key
-
-
-def _t(kind: str, nullable: bool = True) -> dict:
-    return {"type": [kind, "null"] if nullable else kind}
-
-
-USER = {"type": ["object", "null"], "properties": {k: _t("string") for k in ("_id", "name", "email", "ext", "group")}}
-SCHEMAS = {
-    "customers": _schema({
-        "tenant": _t("string", False), "_id": _t("string", False), "createTime": _t("integer"),
-        "updateTime": _t("integer"), "assignedTime": _t("integer"), "name": _t("string"),
-        "phone": _t("string"), "email": _t("string"), "code": _t("string"), "source": _t("string"),
-        "tags": {"type": ["array", "null"], "items": {"type": "string"}}, "user": USER,
-        "customFields": {"type": ["array", "null"], "items": {"type": "object", "properties": {
-            "_id": _t("string"), "key": _t("string"),
-            "val": {"type": ["array", "null"], "items": {"type": "string"}}}}},
-        "user_id": _t("string"), "user_name": _t("string"), "user_group_id": _t("string"),
-        "customField_0_val": _t("string")}, ["tenant", "_id"]),
-    "calls": _schema({
-        "tenant": _t("string", False), "_id": _t("string", False),
-        **{k: _t("integer") for k in ("createTime", "chargeTime", "startTime", "answerTime",
-                                       "endTime", "duration", "billDuration")},
-        **{k: _t("string") for k in ("direction", "fromNumber", "toNumber", "hangupCause",
-                                      "fromUser__id", "fromUser__name", "fromGroup__id")},
-        "fromUser": USER,
-        "fromGroup": {"type": ["object", "null"], "properties": {"_id": _t("string"), "name": _t("string")}},
-    }, ["tenant", "_id"]),
-    "staff": _schema({
-        "tenant": _t("string", False), "_id": _t("string", False),
-        **{k: _t("string") for k in ("email", "name", "ext", "role", "group_id")},
-        "active": _t("boolean"), "createTime": _t("integer"), "updateTime": _t("integer"),
-        "group": {"type": ["object", "null"], "properties": {"_id": _t("string"), "name": _t("string")}},
-        "_snapshot_at": _t("integer"),
-    }, ["tenant", "_id"]),
-    "groups": _schema({
-        "tenant": _t("string", False), "_id": _t("string", False), "name": _t("string"),
-        "createTime": _t("integer"), "updateTime": _t("integer"), "_snapshot_at": _t("integer"),
-    }, ["tenant", "_id"]),
-    "sync_log": _schema({
-        "run_id": _t("string", False), "tenant": _t("string", False), "stream": _t("string", False),
-        "status": _t("string"), "error": _t("string"), "records_read": _t("integer"),
-        "bookmark_start": _t("integer"), "bookmark_reached": _t("integer"),
-        "started_at": {"type": ["string", "null"], "format": "date-time"},
-        "finished_at": {"type": ["string", "null"], "format": "date-time"},
-    }, ["run_id", "tenant", "stream"]),
-}
 
 
 class World:
@@ -139,7 +101,7 @@ class World:
         if self.rng.random() < 0.3:
             status = unicodedata.normalize("NFD", status)
         values = [v for v in status.split(" | ")] if "|" in status else [status]
-        return [{"_id": "cf1", "key": "tinh-trang-kh", "val": values}]
+        return [{"_id": "cf1", "key": STATUS_KEY, "val": values}]
 
     def _customer(self, staff: list, n: int) -> dict:
         rng = self.rng
@@ -204,50 +166,30 @@ class World:
         return changed
 
 
-def flatten(stream: str, tenant: str, record: dict, snapshot_at: int | None) -> dict:
-    """What tap-callio emits: the canonical record plus tenant and flat convenience columns."""
-    out = {"tenant": tenant, **copy.deepcopy(record)}
-    if stream == "customers":
-        user = record.get("user") or {}
-        out.update(user_id=user.get("_id"), user_name=user.get("name"), user_group_id=user.get("group"))
-        vals = [v.strip() for f in record.get("customFields") or [] if f.get("key") == "tinh-trang-kh"
-                for v in f.get("val") or [] if v and v.strip()]
-        out["customField_0_val"] = " | ".join(dict.fromkeys(vals)) or None
-    elif stream == "calls":
-        user = record.get("fromUser") or {}
-        group = record.get("fromGroup") or {}
-        out.update(fromUser__id=user.get("_id"), fromUser__name=user.get("name"), fromGroup__id=group.get("_id"))
-    elif stream == "staff":
-        out["group_id"] = (record.get("group") or {}).get("_id")
-        out["_snapshot_at"] = snapshot_at
-    elif stream == "groups":
-        out["_snapshot_at"] = snapshot_at
-    return out
-
-
 def write_batch(path: Path, batches: dict, run_id: str, now: dt.datetime) -> None:
     snapshot_at = int(now.timestamp() * 1000)
     with path.open("w", encoding="utf-8") as f:
         def emit(message: dict) -> None:
             f.write(json.dumps(message, ensure_ascii=False) + "\n")
-        for stream, (schema, key) in SCHEMAS.items():
-            emit({"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": key})
+        for stream in STREAM_ORDER:
+            emit(schema_message(stream))
         logs = []
         for tenant, streams in batches.items():
             for stream in ("customers", "calls", "staff", "groups"):
                 records = streams.get(stream)
                 status = "OK" if records is not None else "ERROR"
                 for record in records or []:
-                    emit({"type": "RECORD", "stream": stream, "record": flatten(stream, tenant, record, snapshot_at),
-                          "time_extracted": now.isoformat()})
+                    emit(record_message(stream, tap_record(stream, tenant, record, snapshot_at=snapshot_at),
+                                        time_extracted=now.isoformat()))
                 key = {"customers": "updateTime", "calls": "createTime"}.get(stream)
-                logs.append({"run_id": run_id, "tenant": tenant, "stream": stream, "status": status,
-                             "error": None if status == "OK" else "snapshot incomplete",
-                             "records_read": len(records or []), "bookmark_start": None,
-                             "bookmark_reached": max((r[key] for r in records or []), default=None) if key else None,
-                             "started_at": now.isoformat(), "finished_at": (now + dt.timedelta(seconds=5)).isoformat()})
+                reached = max((r[key] for r in records or []), default=None) if key else None
+                logs.append(sync_log_row(run_id=run_id, tenant=tenant, stream=stream, status=status,
+                                         error=None if status == "OK" else "snapshot incomplete",
+                                         records_read=len(records or []), bookmark_start=None,
+                                         bookmark_reached=reached, started_at=now.isoformat(),
+                                         finished_at=(now + dt.timedelta(seconds=5)).isoformat()))
         for log in logs:
-            emit({"type": "RECORD", "stream": "sync_log", "record": log})
+            emit(record_message("sync_log", log))
         emit({"type": "STATE", "value": {"run_id": run_id}})
 
 

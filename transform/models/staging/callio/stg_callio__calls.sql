@@ -2,7 +2,10 @@
 -- Direction: inbound ('inbound', 'in', '1') uses fromNumber; every other value (outbound,
 -- '2', local/internal '3', unknown, NULL) uses toNumber, because the agent is the caller.
 with source as (
-    select * from {{ callio.raw_source('calls', ['tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration', 'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser__id', 'fromUser__name', 'fromGroup__id']) }}
+    select * from {{ callio.raw_source('calls', [
+        'tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration',
+        'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser__id', 'fromUser__name', 'fromGroup__id'
+    ]) }}
 ),
 
 typed as (

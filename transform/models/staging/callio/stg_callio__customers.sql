@@ -1,7 +1,10 @@
 -- One row per landed customer version: typed, trimmed, with the normalised phone and status
 -- used by the report. No deduplication here (see the customer mart).
 with source as (
-    select * from {{ callio.raw_source('customers', ['tenant', '_id', 'createTime', 'updateTime', 'assignedTime', 'name', 'phone', 'email', 'code', 'user_id', 'user_name', 'user_group_id', 'customField_0_val']) }}
+    select * from {{ callio.raw_source('customers', [
+        'tenant', '_id', 'createTime', 'updateTime', 'assignedTime', 'name', 'phone', 'email', 'code', 'user_id',
+        'user_name', 'user_group_id', 'customField_0_val'
+    ]) }}
 ),
 
 typed as (

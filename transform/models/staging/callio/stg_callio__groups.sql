@@ -1,6 +1,8 @@
 -- One row per landed group record (one per group per snapshot on append-only loaders).
 with source as (
-    select * from {{ callio.raw_source('groups', ['tenant', '_id', 'name', 'createTime', 'updateTime', '_snapshot_at']) }}
+    select * from {{ callio.raw_source('groups', [
+        'tenant', '_id', 'name', 'createTime', 'updateTime', '_snapshot_at'
+    ]) }}
 ),
 
 typed as (

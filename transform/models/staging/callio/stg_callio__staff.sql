@@ -1,6 +1,9 @@
 -- One row per landed staff record (one per member per snapshot on append-only loaders).
 with source as (
-    select * from {{ callio.raw_source('staff', ['tenant', '_id', 'email', 'name', 'ext', 'role', 'active', 'createTime', 'updateTime', 'group_id', '_snapshot_at']) }}
+    select * from {{ callio.raw_source('staff', [
+        'tenant', '_id', 'email', 'name', 'ext', 'role', 'active', 'createTime', 'updateTime', 'group_id',
+        '_snapshot_at'
+    ]) }}
 ),
 
 typed as (

@@ -1,6 +1,9 @@
 -- One row per landed sync_log record: the tap's audit of each (run, tenant, stream).
 with source as (
-    select * from {{ callio.raw_source('sync_log', ['run_id', 'tenant', 'stream', 'status', 'error', 'records_read', 'bookmark_start', 'bookmark_reached', 'started_at', 'finished_at']) }}
+    select * from {{ callio.raw_source('sync_log', [
+        'run_id', 'tenant', 'stream', 'status', 'error', 'records_read', 'bookmark_start', 'bookmark_reached',
+        'started_at', 'finished_at'
+    ]) }}
 )
 
 select
