@@ -89,7 +89,7 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
   local plugins="$repo/.meltano"
   CHECK_DBT_DUCKDB="$plugins/utilities/dbt-duckdb/venv/bin/dbt" \
   CHECK_DBT_BIGQUERY="$plugins/utilities/dbt-bigquery/venv/bin/dbt" \
-  CHECK_TARGET_DUCKDB="$plugins/loaders/target-duckdb/venv/bin/target-duckdb" \
+  CHECK_TARGET_DUCKDB="$plugins/loaders/target-duckdb/venv/bin/guarded-target-duckdb" \
   CHECK_DUCKDB_PYTHON="$venv/bin/python" CHECK_SQLGLOT_PYTHON="$repo/bigquery/.venv-emulator/bin/python" \
   PYTHON="$venv/bin/python" bash "$repo/transform/scripts/check.sh" --ci && echo "transform: 1 passed, 0 failed"
 }

@@ -32,7 +32,7 @@ if [ -z "${CHECK_DBT_DUCKDB:-}" ]; then
 fi
 DBT_DUCKDB=${CHECK_DBT_DUCKDB:-.venv/bin/dbt}               # dbt-duckdb
 DBT_BIGQUERY=${CHECK_DBT_BIGQUERY:-.venv-bq/bin/dbt}        # dbt-bigquery
-TARGET_DUCKDB=${CHECK_TARGET_DUCKDB:-.venv-target/bin/target-duckdb}
+TARGET_DUCKDB=${CHECK_TARGET_DUCKDB:-.venv-target/bin/guarded-target-duckdb}  # load guard + target-duckdb
 DUCKDB_PY=${CHECK_DUCKDB_PYTHON:-.venv/bin/python}          # python with duckdb 1.2.2
 SQLGLOT_PY=${CHECK_SQLGLOT_PYTHON:-.venv-bq/bin/python}     # python with sqlglot
 
@@ -47,6 +47,7 @@ trap cleanup EXIT
 export DBT_PROFILES_DIR="$TRANSFORM" DBT_TARGET=duckdb CALLIO_DUCKDB_PATH="$WORK/callio.duckdb" CALLIO_RAW_SCHEMA=raw
 # dbt artefacts and logs of this check stay in $WORK: a pipeline may use transform/target meanwhile
 export DBT_TARGET_PATH="$WORK/target" DBT_LOG_PATH="$WORK/logs"
+export LOAD_GUARD_HOME="$WORK/load-guard"  # the guard's load sequence and private temp folder
 TODAY=2026-01-15
 VARS="{report_today: '$TODAY', report_lookback_days: 7}"
 DBT=("$DBT_DUCKDB" --no-use-colors)

@@ -1,9 +1,10 @@
-"""Land Singer message files into DuckDB raw tables with target-duckdb, like the real pipeline.
+"""Land Singer message files into DuckDB raw tables through the load guard, like the real pipeline.
 
     python scripts/load_sample_raw.py --db ../output/callio.duckdb batch1.singer.jsonl [batch2...]
 
-Each file is one target run (one batch). target-duckdb (pinned 0.8.0 with duckdb 1.2.2) is
-taken from --target-bin, else transform/.venv-target/bin/target-duckdb. Prints the row count of
+Each file is one target run (one batch, one load id). The loader (`guarded-target-duckdb`: the
+load guard around target-duckdb 0.8.0 with duckdb 1.2.2) is taken from --target-bin, else
+transform/.venv-target/bin/guarded-target-duckdb. Prints the row count of
 every raw table afterwards so a dropped row is visible.
 """
 
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-DEFAULT_TARGET = Path(__file__).resolve().parent.parent / ".venv-target" / "bin" / "target-duckdb"
+DEFAULT_TARGET = Path(__file__).resolve().parent.parent / ".venv-target" / "bin" / "guarded-target-duckdb"
 
 
 def load(db: Path, schema: str, files: list[Path], target_bin: Path) -> None:
