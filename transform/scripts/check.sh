@@ -121,7 +121,7 @@ echo "== BigQuery: parse and compile offline"
     timeout 300 "${BQ_DBT[@]}" compile --target-path "$WORK/target-bq" --vars "$VARS" > "$WORK/bq_compile.log" 2>&1 || status=$?
     kill "$(cat "$WORK/bq_stub.pid")" 2>/dev/null || true
     if [ "$status" -ne 0 ]; then cat "$WORK/bq_compile.log"; exit "$status"; fi
-    grep -q "where _sdc_batched_at >=" "$WORK/target-bq/compiled/callio/models/marts/call_log.sql" \
+    grep -q "current_rows" "$WORK/target-bq/compiled/callio/models/marts/call_log.sql" \
         || { echo "incremental branch of call_log not compiled"; exit 1; }
     echo "dbt compile (bigquery) OK: $(find "$WORK/target-bq/compiled" -name '*.sql' | wc -l) files"
     "$SQLGLOT_PY" scripts/check_bigquery_sql.py "$WORK/target-bq/compiled"

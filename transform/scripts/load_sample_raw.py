@@ -25,7 +25,8 @@ def load(db: Path, schema: str, files: list[Path], target_bin: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.json"
         config.write_text(json.dumps({"filepath": str(db), "default_target_schema": schema,
-                                      "add_metadata_columns": True}))
+                                      "add_metadata_columns": True,
+                                      "primary_key_required": False}))
         for path in files:
             with path.open("rb") as messages:
                 subprocess.run([str(target_bin), "--config", str(config)], stdin=messages,
