@@ -8,80 +8,140 @@ report stale and update_log without the ERROR_LOGIN row. So each task gets its o
     python -m orchestrate.run_job callio-all                       # dev (default environment)
     python -m orchestrate.run_job --environment=prod callio-all-bq
     python -m orchestrate.run_job --no-wait callio-calls           # leave if another run is busy
+
+Before anything runs, the configuration is checked (``orchestrate.preflight``): a problem is
+one line naming the setting and its variable, exit 2. Each run keeps its full log in
+``logs/runs/<day>/`` (``orchestrate.run_logs``); the console shows progress and ends with one
+table per tenant × stream (``orchestrate.console``). SIGTERM / SIGINT stop the run cleanly
+(``orchestrate.stopping``): nothing new starts, the running task's whole process tree ends, then
+the lock is released and the exit code is 128 + the signal.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TextIO
 
+from orchestrate import hygiene, preflight, run_logs
+from orchestrate.console import JobConsole, make_console
+from orchestrate.events import parse_line
+from orchestrate.job_report import JobReport, TaskRun
 from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command
+from orchestrate.project_env import setting
 from orchestrate.run_lock import Busy, exclusive_run
+from orchestrate.stopping import STOPPER, Stopper, reap_leftovers
 
 log = logging.getLogger("orchestrate.run_job")
 
-
-@dataclass(frozen=True)
-class TaskResult:
-    task: str
-    returncode: int
-    seconds: float
+EXIT_CONFIG = 2
 
 
 def default_environment() -> str:
-    return os.environ.get("MELTANO_ENVIRONMENT", "dev")
+    return setting("MELTANO_ENVIRONMENT") or "dev"
 
 
-def run_task(environment: str, task: str) -> TaskResult:
-    # --force: Meltano refuses a pipeline it still believes running, and a run killed by
-    # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
-    # after a crash would fail. Overriding it is safe here: this process holds the run lock
-    # (run_lock), so no other run of this project's jobs can be going on.
-    command = meltano_command(environment, "run", "--force", *shlex.split(task))
-    log.info("task started: %s", task)
-    started = time.monotonic()
-    # Output goes straight through: the tap's progress lines and its per-tenant summary
-    # stay visible, and nothing is held in memory.
-    returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
-    result = TaskResult(task, returncode, time.monotonic() - started)
-    log.log(
-        logging.INFO if returncode == 0 else logging.ERROR,
-        "task %s: %s (exit %d, %.0fs)",
-        "finished" if returncode == 0 else "FAILED",
-        task,
-        returncode,
-        result.seconds,
-    )
-    return result
+def log_level() -> str:
+    """The old script's LOG_LEVEL (upper-cased there), as Meltano's --log-level."""
+    return (setting("LOG_LEVEL") or "INFO").strip().lower()
 
 
-def run_job(environment: str, job: str) -> list[TaskResult]:
-    """Every task of the job in order; a failure does not stop the later tasks."""
-    return [run_task(environment, task) for task in job_tasks(environment, job)]
+class JobRun:
+    """One run of one job: its tasks in order, its log file, its console, its report."""
+
+    def __init__(self, environment: str, job: str, view: JobConsole, stopper: Stopper) -> None:
+        self.environment = environment
+        self.job = job
+        self.view = view
+        self.stopper = stopper
+        self.log_path = run_logs.new_log_file(job)
+        self.report = JobReport(job, environment, datetime.now(timezone.utc).isoformat(), str(self.log_path))
+
+    def run(self) -> int:
+        with self.log_path.open("a", encoding="utf-8") as log_file:
+            self._note(log_file, f"job {self.job} started (environment {self.environment})")
+            for task in job_tasks(self.environment, self.job):
+                if self.stopper.requested.is_set():
+                    break
+                self.run_task(task, log_file)
+            stopped = self.stopper.requested.is_set()
+            for task in job_tasks(self.environment, self.job)[len(self.report.tasks):]:
+                self.report.tasks.append(TaskRun(task))  # listed as "not run"
+            if stopped:
+                self.report.stopped_by_signal = self.stopper.signum
+                code = self.stopper.exit_code
+            else:
+                code = 1 if self.report.failed_tasks else 0
+            self.report.exit_code = code
+            self.report.finished = datetime.now(timezone.utc).isoformat()
+            self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""))
+        self.report.save(self.log_path.with_suffix(".json"))
+        self.view.summary(self.report)
+        return code
+
+    def run_task(self, task: str, log_file: TextIO) -> TaskRun:
+        # --force: Meltano refuses a pipeline it still believes running, and a run killed by
+        # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
+        # after a crash would fail. Overriding it is safe here: this process holds the run lock
+        # (run_lock), so no other run of this project's jobs can be going on.
+        command = meltano_command(self.environment, f"--log-level={log_level()}", "run", "--force",
+                                  *shlex.split(task), log_format="json")
+        task_run = self.report.task_started(task)
+        self._note(log_file, f"task started: {task}")
+        self.view.task_started(task)
+        started = time.monotonic()
+        # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
+        # reaches this runner only, which then stops the task in order.
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
+        self.stopper.running(process)
+        reader = threading.Thread(target=self._read, args=(process, task_run, log_file), daemon=True)
+        reader.start()
+        returncode = process.wait()
+        reap_leftovers(process)  # nothing the task started may outlive it
+        self.stopper.running(None)
+        self.stopper.wait_for_ender()
+        reader.join()
+        self.view.task_ended()
+        stopped = self.stopper.requested.is_set()
+        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=stopped)
+        self._note(log_file, f"task {'finished' if returncode == 0 else 'FAILED'}: {task} (exit {returncode}, "
+                             f"{task_run.seconds:.0f}s)" + (" — stopped by signal" if stopped else ""))
+        return task_run
+
+    def _read(self, process: subprocess.Popen, task_run: TaskRun, log_file: TextIO) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            event = parse_line(line)
+            log_file.write(event.plain() + "\n")
+            changed = self.report.feed(task_run, event)
+            self.view.event(event, changed)
+        log_file.flush()
+
+    def _note(self, log_file: TextIO, text: str) -> None:
+        log_file.write(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
+        log_file.flush()
+        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}")
 
 
-def summarise(job: str, results: list[TaskResult]) -> int:
-    failed = [r for r in results if r.returncode != 0]
-    for r in results:
-        log.info("  %-6s %s", "ok" if r.returncode == 0 else "FAILED", r.task)
-    if failed:
-        log.error("job %s finished with %d failed task(s)", job, len(failed))
-        return 1
-    log.info("job %s finished, all %d task(s) ok", job, len(results))
-    return 0
-
-
-def run_locked(environment: str, job: str, *, wait: bool) -> int:
+def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
+               view: JobConsole | None = None) -> int:
+    view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug")
     try:
         with exclusive_run(wait=wait):
-            log.info("job %s started (environment %s)", job, environment)
-            return summarise(job, run_job(environment, job))
+            if stopper.requested.is_set():
+                return stopper.exit_code
+            # Under the lock no other run is going: whatever a killed run left is stale.
+            for stale in hygiene.clean_run_folders():
+                log.warning("removed stale generated plugin configuration %s (left by a killed run)", stale.name)
+            run_logs.prune()
+            return JobRun(environment, job, view, stopper).run()
     except Busy as busy:
         log.warning("another run holds %s; job %s skipped", busy, job)
         return 0
@@ -99,15 +159,19 @@ def configure_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.run_job", description=__doc__.split("\n\n")[0])
     parser.add_argument("job", help="job name from meltano/orchestrate.meltano.yml")
-    parser.add_argument("--environment", default=default_environment(), help="dev, demo or prod (default: %(default)s)")
+    parser.add_argument("--environment", default=None, help="dev, demo or prod (default: MELTANO_ENVIRONMENT, else dev)")
     parser.add_argument("--no-wait", action="store_true", help="exit 0 at once if another run is busy")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show every line on the console, not only the log file")
     args = parser.parse_args(argv)
     configure_logging()
-    try:
-        return run_locked(args.environment, args.job, wait=not args.no_wait)
-    except KeyError as unknown:
-        log.error("%s", unknown.args[0])
-        return 2
+    environment = args.environment or default_environment()
+    problems = preflight.problems(environment, args.job)
+    if problems:
+        for problem in problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    STOPPER.install()
+    return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose)
 
 
 if __name__ == "__main__":
