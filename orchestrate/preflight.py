@@ -229,10 +229,24 @@ def problems(environment: str, job: str | None = None) -> list[str]:
     return found
 
 
+def orchestrator_settings(environment: str) -> list[str]:
+    """The orchestrator's own effective values (the plugins': ``meltano config print``)."""
+    from orchestrate import run_logs, slots  # noqa: PLC0415 (run_logs imports nothing of ours)
+    from orchestrate.run_job import log_level  # noqa: PLC0415 (run_job imports this module)
+
+    chosen = slots.schedules_for(environment, slots.all_schedules(environment), None)
+    lines = [f"environment: {environment}", f"log level: {log_level()} (LOG_LEVEL)",
+             f"run logs: {run_logs.runs_dir()} (CALLIO_LOG_DIR), kept {run_logs.retention_days()} days "
+             "(CALLIO_LOG_RETENTION_DAYS)"]
+    lines += [f"slot {s.name}: {s.cron} UTC, job {s.job}" for s in chosen]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.preflight", description=__doc__.split("\n\n")[0])
     parser.add_argument("job", nargs="?", help="job to check for (default: every plugin's settings)")
     parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
+    parser.add_argument("--show", action="store_true", help="also print the orchestrator's effective settings and slots")
     args = parser.parse_args(argv)
     environment = args.environment or setting("MELTANO_ENVIRONMENT") or "dev"
     found = problems(environment, args.job)
@@ -240,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {problem}", file=sys.stderr)
     if found:
         return 2
+    if args.show:
+        print("\n".join(orchestrator_settings(environment)))
     print(f"configuration ok: environment {environment}" + (f", job {args.job}" if args.job else ""))
     return 0
 
