@@ -26,7 +26,7 @@ from orchestrate import events
 from orchestrate.events import Event
 from orchestrate.job_report import JobReport, StreamRun
 
-DBT_CLOSING = ("Done. PASS=", "Completed successfully", "Completed with ")
+DBT_CLOSING = ("Done. PASS=", "Completed with ")
 
 
 def make_console(stream: TextIO | None = None) -> Console:
@@ -47,7 +47,10 @@ class JobConsole:
 
     # --- the runner's own lines ---------------------------------------------------------------
 
-    def say(self, text: str, *, style: str | None = None) -> None:
+    def say(self, text: str, *, style: str | None = None, detail: bool = False) -> None:
+        """A line of the runner's own; ``detail`` lines (a task started, ...) only when verbose."""
+        if detail and not self.verbose:
+            return
         self.console.print(text, style=style, markup=False)
 
     # --- task output --------------------------------------------------------------------------
@@ -128,6 +131,8 @@ class JobConsole:
             if run.status != "OK":
                 self.say(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {run.reason or 'see the log file'}", style="red")
         for task in report.tasks:
+            if task.returncode == 0:
+                continue  # each finished task already has its line above
             mark = "ok" if task.returncode == 0 else ("not run" if task.returncode is None else f"FAILED (exit {task.returncode})")
             line = f"  task {task.task:<38} {mark:<16} {task.seconds:>5.0f}s"
             if task.returncode not in (0, None) and task.last_error:

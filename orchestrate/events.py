@@ -69,6 +69,8 @@ NOISE = (
     re.compile(r"^Force option is enabled"),
     re.compile(r"^No state was found"),
     re.compile(r"ResourceWarning|tracemalloc|^\s+return run_guard"),
+    # Meltano's own words for a failed block: the runner's "task FAILED" line says it once.
+    re.compile(r"^(Extractor|Loader|Mapper) failed$|^Block run completed"),
 )
 
 

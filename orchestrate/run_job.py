@@ -65,7 +65,10 @@ class JobRun:
 
     def run(self) -> int:
         with self.log_path.open("a", encoding="utf-8") as log_file:
-            self._note(log_file, f"job {self.job} started (environment {self.environment})")
+            self._note(log_file, f"job {self.job} started (environment {self.environment})", detail=True)
+            # Saved at once too: a run killed outright (SIGKILL, power cut) is then listed by
+            # `orchestrate.runs` as one that did not finish, instead of missing.
+            self.report.save(self.log_path.with_suffix(".json"))
             for task in job_tasks(self.environment, self.job):
                 if self.stopper.requested.is_set():
                     break
@@ -80,7 +83,8 @@ class JobRun:
                 code = 1 if self.report.failed_tasks else 0
             self.report.exit_code = code
             self.report.finished = datetime.now(timezone.utc).isoformat()
-            self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""))
+            self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""),
+                       detail=not stopped)
         self.report.save(self.log_path.with_suffix(".json"))
         self.view.summary(self.report)
         return code
@@ -93,7 +97,7 @@ class JobRun:
         command = meltano_command(self.environment, f"--log-level={log_level()}", "run", "--force",
                                   *shlex.split(task), log_format="json")
         task_run = self.report.task_started(task)
-        self._note(log_file, f"task started: {task}")
+        self._note(log_file, f"task started: {task}", detail=True)
         self.view.task_started(task)
         started = time.monotonic()
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
@@ -124,10 +128,10 @@ class JobRun:
             self.view.event(event, changed)
         log_file.flush()
 
-    def _note(self, log_file: TextIO, text: str) -> None:
+    def _note(self, log_file: TextIO, text: str, *, detail: bool = False) -> None:
         log_file.write(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
         log_file.flush()
-        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}")
+        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}", detail=detail)
 
 
 def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,

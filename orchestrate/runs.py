@@ -34,12 +34,13 @@ def describe(report: JobReport) -> list[str]:
     else:
         outcome = f"FAILED (exit {report.exit_code})"
     lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC  {report.job} ({report.environment}){took}: {outcome}"]
-    for run in sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream)):
+    ordered = sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream))
+    for run in ordered:
         if run.status != "OK":
             lines.append(f"    {run.tenant}/{run.stream} {run.status}: {run.reason or '-'}")
     for task in report.failed_tasks:
         lines.append(f"    task {task.task} exit {task.returncode}" + (f": {task.last_error}" if task.last_error else ""))
-    bookmarks = [f"{r.tenant}/{r.stream} {r.bookmark}" for r in sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream)) if r.bookmark]
+    bookmarks = [f"{r.tenant}/{r.stream} {r.bookmark}" for r in ordered if r.bookmark]
     if bookmarks:
         lines.append("    bookmarks: " + ", ".join(bookmarks))
     lines.append(f"    log: {report.log_file}")
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.failed and report.exit_code == 0:
             continue
         for line in describe(report):
-            console.print(line, markup=False, highlight=False, style="red" if line.startswith("    ") and "bookmarks" not in line and "log:" not in line else None)
+            failure = line.startswith("    ") and not line.lstrip().startswith(("bookmarks:", "log:"))
+            console.print(line, markup=False, highlight=False, style="red" if failure else None)
         shown += 1
         if shown >= args.last:
             break

@@ -63,7 +63,10 @@ def get(environment: str, state_id: str) -> dict:
 
 
 def put(environment: str, state_id: str, state: dict) -> None:
-    if not state.get("singer_state", {}).get("bookmarks"):
+    bookmarks = _bookmarks(state)
+    for name in [n for n, entry in bookmarks.items() if not entry]:
+        del bookmarks[name]  # e.g. sync_log's empty entry: nothing to keep
+    if not bookmarks:
         _meltano(environment, "state", "clear", "--force", state_id)
     else:
         _meltano(environment, "state", "set", "--force", state_id, json.dumps(state))

@@ -7,7 +7,7 @@ venv="$repo/.venv"
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
 export PYTHONDONTWRITEBYTECODE=1
 
-say() { printf '\n==> %s\n' "$*" >&2; }
+say() { printf '==> %s\n' "$*" >&2; }
 
 # A step runs again only when the files it depends on changed (content hash in a stamp file).
 stamp_ok() {  # stamp_ok NAME FILE... : true when NAME's stamp matches the files' hash
