@@ -38,9 +38,10 @@ def make_console(stream: TextIO | None = None) -> Console:
 
 
 class JobConsole:
-    def __init__(self, console: Console, *, verbose: bool) -> None:
+    def __init__(self, console: Console, *, verbose: bool, quiet: bool = False) -> None:
         self.console = console
         self.verbose = verbose
+        self.quiet = quiet  # LOG_LEVEL=WARNING or above: warnings, errors and the closing table only
         self.live = console.is_terminal
         self._progress: Progress | None = None
         self._bars: dict[str, TaskID] = {}
@@ -49,8 +50,11 @@ class JobConsole:
 
     def say(self, text: str, *, style: str | None = None, detail: bool = False) -> None:
         """A line of the runner's own; ``detail`` lines (a task started, ...) only when verbose."""
-        if detail and not self.verbose:
+        if (detail or self.quiet) and not self.verbose:
             return
+        self.console.print(text, style=style, markup=False)
+
+    def _print(self, text: str, *, style: str | None = None) -> None:
         self.console.print(text, style=style, markup=False)
 
     # --- task output --------------------------------------------------------------------------
@@ -89,6 +93,8 @@ class JobConsole:
             return False
         if event.level in ("warning", "error", "critical"):
             return True
+        if self.quiet:
+            return False
         if event.source == "output":  # not a Meltano log line: a crash before logging began
             return True
         if changed is not None and events.STREAM_DONE.search(event.text):
@@ -129,7 +135,7 @@ class JobConsole:
             self.console.print(table)
         for run in runs:
             if run.status != "OK":
-                self.say(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {run.reason or 'see the log file'}", style="red")
+                self._print(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {run.reason or 'see the log file'}", style="red")
         for task in report.tasks:
             if task.returncode == 0:
                 continue  # each finished task already has its line above
@@ -137,8 +143,8 @@ class JobConsole:
             line = f"  task {task.task:<38} {mark:<16} {task.seconds:>5.0f}s"
             if task.returncode not in (0, None) and task.last_error:
                 line += f"  {task.last_error}"
-            self.say(line, style=None if task.returncode in (0, None) else "red")
+            self._print(line, style=None if task.returncode in (0, None) else "red")
         ok = report.exit_code == 0
-        self.say(f"job {report.job} ({report.environment}): "
+        self._print(f"job {report.job} ({report.environment}): "
                  + ("all tasks ok" if ok else f"FAILED (exit {report.exit_code})")
                  + f"; full log: {report.log_file}", style="green" if ok else "bold red")

@@ -48,8 +48,14 @@ def default_environment() -> str:
 
 
 def log_level() -> str:
-    """The old script's LOG_LEVEL (upper-cased there), as Meltano's --log-level."""
+    """The old script's LOG_LEVEL (upper-cased there): how much the console shows."""
     return (setting("LOG_LEVEL") or "INFO").strip().lower()
+
+
+def meltano_log_level() -> str:
+    # The run log always keeps info and up (the closing table is read from the tap's info
+    # lines); DEBUG adds Meltano's and the plugins' debug lines.
+    return "debug" if log_level() == "debug" else "info"
 
 
 class JobRun:
@@ -94,7 +100,7 @@ class JobRun:
         # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
         # after a crash would fail. Overriding it is safe here: this process holds the run lock
         # (run_lock), so no other run of this project's jobs can be going on.
-        command = meltano_command(self.environment, f"--log-level={log_level()}", "run", "--force",
+        command = meltano_command(self.environment, f"--log-level={meltano_log_level()}", "run", "--force",
                                   *shlex.split(task), log_format="json")
         task_run = self.report.task_started(task)
         self._note(log_file, f"task started: {task}", detail=True)
@@ -136,7 +142,8 @@ class JobRun:
 
 def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
                view: JobConsole | None = None) -> int:
-    view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug")
+    view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug",
+                              quiet=log_level() in ("warning", "error", "critical"))
     try:
         with exclusive_run(wait=wait):
             if stopper.requested.is_set():
