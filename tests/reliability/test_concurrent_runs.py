@@ -28,7 +28,7 @@ def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
     assert leaving.returncode == 0, leaving.tail()
     assert "skipped" in leaving.output and "task started" not in leaving.output, leaving.tail()
 
-    waiting = pipeline.start(pipeline.run_job_command("callio-calls"), "third-waits")
+    waiting = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "third-waits")
     bare = pipeline.meltano("run", "tap-callio--calls", "target-duckdb", name="bare-meltano-run")
     assert bare.returncode != 0 and "already running" in bare.output, \
         f"a bare meltano run beside a running one must be refused:\n{bare.tail()}"
