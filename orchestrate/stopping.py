@@ -26,6 +26,10 @@ import time
 import psutil
 
 DEFAULT_STOP_TIMEOUT_S = 30.0
+# Windows has neither process groups nor SIGKILL: the tree is found through psutil alone, and
+# psutil's send_signal(SIGTERM) there is TerminateProcess.
+HAS_GROUPS = hasattr(os, "killpg") and hasattr(os, "getpgid")
+SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 
 
 def stop_timeout() -> float:
@@ -42,7 +46,7 @@ def _members(process: subprocess.Popen) -> list[psutil.Process]:
         root = psutil.Process(process.pid)
         for member in (root, *root.children(recursive=True)):
             found[member.pid] = member
-    for member in psutil.process_iter():
+    for member in psutil.process_iter() if HAS_GROUPS else ():
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
             if os.getpgid(member.pid) == process.pid:
                 found[member.pid] = member
@@ -59,8 +63,9 @@ def _alive(members: list[psutil.Process]) -> list[psutil.Process]:
 
 
 def _signal_all(process: subprocess.Popen, members: list[psutil.Process], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
+    if HAS_GROUPS:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
     for member in members:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             member.send_signal(signum)
@@ -80,7 +85,7 @@ def end_process_tree(process: subprocess.Popen, timeout: float) -> None:
             break
         time.sleep(0.2)
     else:
-        _signal_all(process, members, signal.SIGKILL)
+        _signal_all(process, members, SIGKILL)
         psutil.wait_procs(members, timeout=10)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)
