@@ -77,7 +77,8 @@ def test_console_is_quiet_and_ends_with_one_table(failed_run):
     run, _ = failed_run
     lines = run.output.splitlines()
     assert run.returncode == 1, run.tail()
-    assert not [line for line in lines if "METRIC" in line or ": slice [" in line], "per-request or per-slice lines on the console"
+    noisy = [line for line in lines if "METRIC" in line or ": slice [" in line]
+    assert not noisy, "per-request or per-slice lines on the console"
     assert ANSI not in run.output, "colour codes written to a non-terminal"
     assert len(lines) <= 35, f"{len(lines)} lines:\n{run.output}"
     rows = {tuple(line.split()[:3]) for line in lines if re.match(r"^(PK|HN)\s+\w+\s+[A-Z_]+\s+\d+\s", line)}

@@ -17,7 +17,8 @@ import sys
 import pytest
 from conftest import PROJECT_ROOT, meltano_bin
 
-KEY = {"type": "service_account", "project_id": "old-project", "client_email": "etl@old-project.iam.gserviceaccount.com",
+KEY = {"type": "service_account", "project_id": "old-project",
+       "client_email": "etl@old-project.iam.gserviceaccount.com",
        "private_key": "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"}
 OLD_NAMES = ("CALLIO_API_BASE_URL", "API_TIMEOUT", "API_PAGE_SIZE", "API_TIME_SLICE_MS", "API_MIN_SLICE_MS",
              "CALLIO_ACCOUNTS_JSON", "CALLIO_ACCOUNTS_FILE", "SERVICE_ACCOUNT_KEY_JSON", "SERVICE_ACCOUNT_KEY_FILE",
@@ -54,7 +55,8 @@ def legacy(tmp_path_factory):
     key_file.write_text(json.dumps(KEY))
     dotenv = folder / ".env"
     dotenv.write_text(old_dotenv(key_file))
-    env = {k: v for k, v in os.environ.items() if k not in OLD_NAMES and not k.startswith(("TAP_CALLIO", "TARGET_", "DBT_", "MELTANO_", "CALLIO_"))}
+    ours = ("TAP_CALLIO", "TARGET_", "DBT_", "MELTANO_", "CALLIO_")
+    env = {k: v for k, v in os.environ.items() if k not in OLD_NAMES and not k.startswith(ours)}
     env.update({"CALLIO_ENV_FILE": str(dotenv), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false", "TZ": "Asia/Ho_Chi_Minh",
                 "CALLIO_LOG_DIR": str(folder / "logs")})
     return env, dotenv, key_file
@@ -65,7 +67,8 @@ def run(command, env) -> subprocess.CompletedProcess:
 
 
 def config(env, dotenv, plugin) -> dict:
-    done = run([meltano_bin(), "--environment=prod", f"--env-file={dotenv}", "config", "print", plugin, "--format=json"], env)
+    done = run([meltano_bin(), "--environment=prod", f"--env-file={dotenv}", "config", "print", plugin,
+                "--format=json"], env)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -85,7 +88,8 @@ def test_plugin_settings_come_from_the_old_names(legacy):
     target = config(env, dotenv, "target-bigquery")
     assert (target["project"], target["location"], target["credentials_path"]) == ("old-project", "US", str(key_file))
     dbt = config(env, dotenv, "dbt-bigquery")
-    assert (dbt["project"], dbt["dataset"], dbt["location"], dbt["keyfile"]) == ("old-project", "old_dataset", "US", str(key_file))
+    assert (dbt["project"], dbt["dataset"], dbt["location"], dbt["keyfile"]) == (
+        "old-project", "old_dataset", "US", str(key_file))
 
 
 def test_orchestrator_reads_log_level_and_slots_from_the_old_names(legacy):
@@ -108,7 +112,8 @@ def test_generated_cron_lines_fire_at_the_old_utc_times_on_a_vietnamese_clock(le
     entries = [line.split(" ", 5) for line in done.stdout.splitlines() if line and not line.startswith("#")]
     # Asia/Ho_Chi_Minh is UTC+7 all year: 01:00, 05:30, 09:00 UTC are 08:00, 12:30, 16:00 local.
     assert sorted((e[1], e[0], e[5].split("--environment=prod ")[1].split()[0]) for e in entries) == [
-        ("12", "30", "callio-all-bq"), ("16", "0", "callio-customers-calls-bq"), ("8", "0", "callio-customers-calls-bq")]
+        ("12", "30", "callio-all-bq"), ("16", "0", "callio-customers-calls-bq"),
+        ("8", "0", "callio-customers-calls-bq")]
     assert "CRON_TZ" not in done.stdout
     assert all("mkdir -p logs" in e[5] and f"cd {PROJECT_ROOT}" in e[5] for e in entries)
 
@@ -121,6 +126,7 @@ def test_generated_cron_lines_fire_at_the_old_utc_times_on_a_vietnamese_clock(le
 ])
 def test_old_values_this_pipeline_reads_differently_are_refused_in_one_line(legacy, changes, named):
     env, _, _ = legacy
-    done = run([sys.executable, "-m", "orchestrate.preflight", "--environment=prod", "callio-all-bq"], {**env, **changes})
+    done = run([sys.executable, "-m", "orchestrate.preflight", "--environment=prod", "callio-all-bq"],
+               {**env, **changes})
     errors = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(errors) == 1 and named in errors[0], done.stderr

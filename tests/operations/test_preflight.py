@@ -28,7 +28,8 @@ def env(isolated_env, sim, tmp_path):
     dotenv.write_text("")
     for name in ("MELTANO_ENVIRONMENT", "BQ_PROJECT_ID", "SERVICE_ACCOUNT_KEY_FILE", "SERVICE_ACCOUNT_KEY_JSON"):
         isolated_env.pop(name, None)
-    return {**isolated_env, "CALLIO_API_URL": sim.url, "CALLIO_ACCOUNTS_FILE": str(accounts), "CALLIO_ENV_FILE": str(dotenv)}
+    return {**isolated_env, "CALLIO_API_URL": sim.url, "CALLIO_ACCOUNTS_FILE": str(accounts),
+            "CALLIO_ENV_FILE": str(dotenv)}
 
 
 def run_job(env, *args) -> subprocess.CompletedProcess:
@@ -83,7 +84,8 @@ def bigquery_cases(tmp_path) -> dict:
         "placeholder project": ({"BQ_PROJECT_ID": "my-gcp-project", "SERVICE_ACCOUNT_KEY_FILE": str(key_file)},
                                 ("BQ_PROJECT_ID", "example value")),
         "no project": ({"SERVICE_ACCOUNT_KEY_FILE": str(key_file)}, ("BQ_PROJECT_ID", "BQ_PROJECT_ID=p")),
-        "key text not JSON": ({"BQ_PROJECT_ID": "p", "SERVICE_ACCOUNT_KEY_JSON": "{not json"}, ("SERVICE_ACCOUNT_KEY_JSON",)),
+        "key text not JSON": ({"BQ_PROJECT_ID": "p", "SERVICE_ACCOUNT_KEY_JSON": "{not json"},
+                              ("SERVICE_ACCOUNT_KEY_JSON",)),
     }
 
 
