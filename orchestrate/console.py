@@ -77,8 +77,8 @@ class JobConsole:
         if changed is not None and self._progress is not None:
             self._update_bar(changed)
         if self._shown(event, changed):
-            self.say(event.plain() if self.verbose else self._short(event),
-                     style="red" if event.level in ("error", "critical") else ("yellow" if event.level == "warning" else None))
+            style = {"error": "red", "critical": "red", "warning": "yellow"}.get(event.level)
+            self.say(event.plain() if self.verbose else self._short(event), style=style)
 
     def task_ended(self) -> None:
         if self._progress is not None:
@@ -135,11 +135,12 @@ class JobConsole:
             self.console.print(table)
         for run in runs:
             if run.status != "OK":
-                self._print(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {run.reason or 'see the log file'}", style="red")
+                reason = run.reason or "see the log file"
+                self._print(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {reason}", style="red")
         for task in report.tasks:
             if task.returncode == 0:
                 continue  # each finished task already has its line above
-            mark = "ok" if task.returncode == 0 else ("not run" if task.returncode is None else f"FAILED (exit {task.returncode})")
+            mark = "not run" if task.returncode is None else f"FAILED (exit {task.returncode})"
             line = f"  task {task.task:<38} {mark:<16} {task.seconds:>5.0f}s"
             if task.returncode not in (0, None) and task.last_error:
                 line += f"  {task.last_error}"

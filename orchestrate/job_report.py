@@ -42,7 +42,8 @@ class StreamRun:
     def fraction_done(self) -> float | None:
         """Share of the time window read so far (the ETA's basis: records arrive roughly
         evenly over time, and the API's window is known before the first page)."""
-        start, end, reached = (events.parse_time(v) if v else None for v in (self.window_start, self.window_end, self.reached))
+        values = (self.window_start, self.window_end, self.reached)
+        start, end, reached = (events.parse_time(v) if v else None for v in values)
         if not (start and end and reached) or end <= start:
             return None
         return max(0.0, min(1.0, (reached - start) / (end - start)))

@@ -201,7 +201,8 @@ def bigquery_problems() -> list[str]:
     variable = "SERVICE_ACCOUNT_KEY_FILE" if key_file else "SERVICE_ACCOUNT_KEY_JSON"
     if key is not None and (not isinstance(key, dict) or key.get("type") != "service_account"
                             or not key.get("client_email") or not key.get("private_key")):
-        problems.append(f"{variable} is not a service account key (needs type service_account, client_email, private_key)")
+        problems.append(f"{variable} is not a service account key "
+                        "(needs type service_account, client_email, private_key)")
         key = None
     project = _given("BQ_PROJECT_ID")
     key_project = key.get("project_id") if key else None
@@ -209,7 +210,8 @@ def bigquery_problems() -> list[str]:
         hint = f" (the key's project is {key_project}: set BQ_PROJECT_ID={key_project})" if key_project else ""
         problems.append(f"BQ_PROJECT_ID (target-bigquery project, dbt-bigquery project) is not set{hint}")
     elif project.strip().lower() in PLACEHOLDER_PROJECTS:
-        problems.append(f"BQ_PROJECT_ID={project} (target-bigquery project) is the example value: set your Google Cloud project")
+        problems.append(f"BQ_PROJECT_ID={project} (target-bigquery project) is the example value: "
+                        "set your Google Cloud project")
     return problems
 
 

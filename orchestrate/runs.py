@@ -39,7 +39,8 @@ def describe(report: JobReport) -> list[str]:
         if run.status != "OK":
             lines.append(f"    {run.tenant}/{run.stream} {run.status}: {run.reason or '-'}")
     for task in report.failed_tasks:
-        lines.append(f"    task {task.task} exit {task.returncode}" + (f": {task.last_error}" if task.last_error else ""))
+        reason = f": {task.last_error}" if task.last_error else ""
+        lines.append(f"    task {task.task} exit {task.returncode}{reason}")
     bookmarks = [f"{r.tenant}/{r.stream} {r.bookmark}" for r in ordered if r.bookmark]
     if bookmarks:
         lines.append("    bookmarks: " + ", ".join(bookmarks))

@@ -140,5 +140,6 @@ def local_times(chosen: list[Schedule]) -> list[LocalSlot]:
 def timezone_note() -> list[str]:
     lines = [f"slots converted from UTC to this machine's local time, {zone_label()}"]
     if zone_has_dst():
-        lines.append("WARNING: this time zone has daylight saving time: regenerate these entries after each clock change")
+        lines.append("WARNING: this time zone has daylight saving time: "
+                     "regenerate these entries after each clock change")
     return lines

@@ -41,7 +41,8 @@ class StateError(Exception):
 
 
 def _meltano(environment: str, *args: str) -> str:
-    done = subprocess.run(meltano_command(environment, *args), cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(meltano_command(environment, *args), cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise StateError(f"meltano {' '.join(args[:2])} failed: {last}")
