@@ -1,9 +1,14 @@
-"""Print the schedules of meltano.yml as crontab lines (cron instead of the daemon).
+"""Print the schedules as crontab lines (cron instead of the daemon).
 
     python -m orchestrate.crontab --environment=prod | crontab -     # replaces your crontab!
 
-Each line runs ``orchestrate.run_job --no-wait``: if the previous run still holds the lock the
-slot is skipped cleanly. cron must run in UTC (or set CRON_TZ=UTC, printed first).
+cron fires in the server's local time (Debian's and Ubuntu's cron ignore ``CRON_TZ``), so each
+UTC slot is converted to this machine's local time when the lines are generated (run it on the
+server, or with the server's ``TZ``); in a time zone with daylight saving time, regenerate after
+each clock change (the output says so). Each line runs ``orchestrate.run_job --no-wait`` from
+the project folder: if the previous run still holds the lock the slot is skipped cleanly. The
+runner keeps each run's full log under ``logs/runs/``; what cron itself sees (a Python that
+cannot start, say) is appended to ``logs/cron.log``, whose folder the line creates.
 """
 
 from __future__ import annotations
@@ -12,28 +17,35 @@ import argparse
 import shlex
 import sys
 
-from orchestrate.daemon import schedules_for
-from orchestrate.meltano_cli import PROJECT_ROOT, schedules
+from orchestrate import slots
+from orchestrate.meltano_cli import PROJECT_ROOT
+from orchestrate.preflight import environments
 from orchestrate.run_job import default_environment
 
 
 def crontab_lines(environment: str, names: list[str] | None, python: str) -> list[str]:
     root = shlex.quote(str(PROJECT_ROOT))
-    lines = ["CRON_TZ=UTC"]
-    for s in schedules_for(environment, schedules(environment), names):
-        run = f"{shlex.quote(python)} -m orchestrate.run_job --no-wait --environment={environment} {s.job}"
-        log = f".meltano/logs/orchestrate/{s.name}.log"
-        lines.append(f"{s.cron} cd {root} && mkdir -p .meltano/logs/orchestrate && {run} >> {log} 2>&1")
+    chosen = slots.schedules_for(environment, slots.all_schedules(environment), names)
+    lines = [f"# Callio ELT ({environment}): {note}" for note in slots.timezone_note()]
+    for slot in slots.local_times(chosen):
+        run = f"{shlex.quote(python)} -m orchestrate.run_job --no-wait --environment={environment} {slot.schedule.job}"
+        lines.append(f"# {slot.utc} UTC: {slot.schedule.name}")
+        lines.append(f"{slot.minute} {slot.hour} * * * cd {root} && mkdir -p logs && {run} >> logs/cron.log 2>&1")
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.crontab", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--environment", default=default_environment())
+    parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
     parser.add_argument("--schedules", help="comma-separated schedule names (default: by environment)")
     args = parser.parse_args(argv)
+    environment = args.environment or default_environment()
+    if environment not in environments():
+        print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
+              f"choose one of {', '.join(environments())}", file=sys.stderr)
+        return 2
     names = [n.strip() for n in args.schedules.split(",")] if args.schedules else None
-    print("\n".join(crontab_lines(args.environment, names, sys.executable)))
+    print("\n".join(crontab_lines(environment, names, sys.executable)))
     return 0
 
 

@@ -4,44 +4,40 @@
     python -m orchestrate.daemon --environment=dev            # runs nightly, daytime
     python -m orchestrate.daemon --schedules=daytime --list   # show the next slots and exit
 
-Schedules are read once at start from ``meltano schedule list --format=json`` (restart the
-daemon after editing them). Times are UTC cron expressions. Each run goes through
+Schedules are read once at start from ``meltano schedule list --format=json``, or built from
+the old script's ``SCHEDULER_RUN_TIMES_UTC`` / ``SCHEDULER_STAFF_GROUP_TIME_UTC`` when set
+(``orchestrate.slots``; restart the daemon after editing them). Times are UTC whatever the
+server's time zone: the daemon computes every slot in UTC. Each run goes through
 ``orchestrate.run_job`` under the same file lock as manual runs, so a manual run and a slot
 never overlap: the slot waits. A slot missed because a run was still going is run once as
-soon as the lock frees (slots are coalesced, never queued up). Each run is logged to stderr and
-to ``.meltano/logs/orchestrate/daemon.log``.
+soon as the lock frees (slots are coalesced, never queued up). ``--now`` runs the first
+schedule's job at once on start. The daemon logs to stderr and ``logs/daemon.log``; each run
+keeps its own full log under ``logs/runs/``.
+
+On SIGTERM (``systemctl stop``) or SIGINT the daemon starts nothing new, ends the running task's
+whole process tree (``orchestrate.stopping``), releases the run lock and exits: 0 when it was
+idle, 128 + the signal when it had to stop a run.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from croniter import croniter
 
-from orchestrate.meltano_cli import PROJECT_ROOT, Schedule, schedules
+from orchestrate import preflight, run_logs
+from orchestrate.meltano_cli import Schedule
 from orchestrate.run_job import configure_logging, default_environment, run_locked
+from orchestrate.slots import all_schedules, schedules_for
+from orchestrate.stopping import STOPPER, Stopper
 
 log = logging.getLogger("orchestrate.daemon")
 
-BIGQUERY_SUFFIX = "-bq"
-
-
-def schedules_for(environment: str, all_schedules: list[Schedule], names: list[str] | None) -> list[Schedule]:
-    """Explicit names, else the BigQuery twins for prod and the DuckDB ones elsewhere."""
-    if names:
-        chosen = [s for s in all_schedules if s.name in names]
-        missing = set(names) - {s.name for s in chosen}
-        if missing:
-            raise SystemExit(f"unknown schedule(s): {', '.join(sorted(missing))}")
-        return chosen
-    want_bigquery = environment == "prod"
-    return [s for s in all_schedules if s.name.endswith(BIGQUERY_SUFFIX) == want_bigquery]
+__all__ = ["Planner", "schedules_for", "serve", "main"]
 
 
 def next_slot(schedule: Schedule, after: datetime) -> datetime:
@@ -65,7 +61,7 @@ class Planner:
 
 
 def add_file_log(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    run_logs.private_dir(path.parent)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s  %(message)s"))
     logging.getLogger().addHandler(handler)
@@ -75,45 +71,58 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def serve(environment: str, chosen: list[Schedule], stop: threading.Event) -> None:
+def serve(environment: str, chosen: list[Schedule], stopper: Stopper, *, now: bool = False) -> int:
+    """Run the slots until a stop; returns the exit code (non-zero if a run had to be stopped)."""
     planner = Planner(chosen, utcnow())
-    while not stop.is_set():
+    if now:
+        first = chosen[0]
+        planner.next_at[first.name] = utcnow()
+    interrupted = False
+    while not stopper.requested.is_set():
         schedule, due = planner.earliest()
         log.info("next: %s (job %s) at %s", schedule.name, schedule.job, due.isoformat())
-        if stop.wait(max(0.0, (due - utcnow()).total_seconds())):
+        if stopper.requested.wait(max(0.0, (due - utcnow()).total_seconds())):
             break
         log.info("slot %s %s: job %s starting", schedule.name, due.isoformat(), schedule.job)
-        code = run_locked(environment, schedule.job, wait=True)
+        code = run_locked(environment, schedule.job, wait=True, stopper=stopper)
         log.log(logging.INFO if code == 0 else logging.ERROR, "slot %s: job %s exit %d", schedule.name, schedule.job, code)
+        if stopper.requested.is_set():
+            interrupted = code != 0
+            break
         planner.done(schedule, utcnow())
+    return stopper.exit_code if interrupted else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.daemon", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--environment", default=default_environment(), help="dev, demo or prod (default: %(default)s)")
+    parser.add_argument("--environment", default=None, help="dev, demo or prod (default: MELTANO_ENVIRONMENT, else dev)")
     parser.add_argument("--schedules", help="comma-separated schedule names (default: by environment)")
     parser.add_argument("--list", action="store_true", help="print the chosen schedules and their next slots, then exit")
-    parser.add_argument("--log-file", type=Path, default=PROJECT_ROOT / ".meltano" / "logs" / "orchestrate" / "daemon.log")
+    parser.add_argument("--now", action="store_true", help="run the first chosen schedule's job at once, then follow the slots")
+    parser.add_argument("--log-file", type=Path, default=None, help="default: logs/daemon.log")
     args = parser.parse_args(argv)
     configure_logging()
+    environment = args.environment or default_environment()
+    if problems := preflight.problems(environment):
+        for problem in problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
     names = [n.strip() for n in args.schedules.split(",")] if args.schedules else None
-    chosen = schedules_for(args.environment, schedules(args.environment), names)
+    chosen = schedules_for(environment, all_schedules(environment), names)
     if not chosen:
-        log.error("no schedules to run for environment %s", args.environment)
+        log.error("no schedules to run for environment %s", environment)
         return 2
     if args.list:
         now = utcnow()
         for s in chosen:
-            print(f"{s.name:<12} {s.cron:<18} job {s.job:<28} next {next_slot(s, now).isoformat()}")
+            print(f"{s.name:<14} {s.cron:<18} (UTC) job {s.job:<28} next {next_slot(s, now).isoformat()}")
         return 0
-    add_file_log(args.log_file)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    log.info("daemon started: environment %s, schedules %s", args.environment, ", ".join(s.name for s in chosen))
-    serve(args.environment, chosen, stop)
-    log.info("daemon stopped")
-    return 0
+    add_file_log(args.log_file or run_logs.log_root() / "daemon.log")
+    STOPPER.install()
+    log.info("daemon started: environment %s, schedules %s", environment, ", ".join(s.name for s in chosen))
+    code = serve(environment, chosen, STOPPER, now=args.now)
+    log.info("daemon stopped (exit %d)", code)
+    return code
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from orchestrate.project_env import PROJECT_ROOT, env_file
 
 
 def meltano_executable() -> str:
@@ -32,8 +32,12 @@ def meltano_executable() -> str:
     return found
 
 
-def meltano_command(environment: str, *args: str) -> list[str]:
-    return [meltano_executable(), f"--environment={environment}", *args]
+def meltano_command(environment: str, *args: str, log_format: str | None = None) -> list[str]:
+    """``meltano`` with the environment and the same .env file the orchestrator read."""
+    options = [f"--environment={environment}", f"--env-file={env_file()}"]
+    if log_format:
+        options.append(f"--log-format={log_format}")
+    return [meltano_executable(), *options, *args]
 
 
 def _json_from(environment: str, *args: str) -> dict:

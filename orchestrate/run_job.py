@@ -8,107 +8,201 @@ report stale and update_log without the ERROR_LOGIN row. So each task gets its o
     python -m orchestrate.run_job callio-all                       # dev (default environment)
     python -m orchestrate.run_job --environment=prod callio-all-bq
     python -m orchestrate.run_job --no-wait callio-calls           # leave if another run is busy
+
+Before anything runs, the configuration is checked (``orchestrate.preflight``): a problem is
+one line naming the setting and its variable, exit 2. Each run keeps its full log in
+``logs/runs/<day>/`` (``orchestrate.run_logs``); the console shows progress and ends with one
+table per tenant × stream (``orchestrate.console``). SIGTERM / SIGINT stop the run cleanly
+(``orchestrate.stopping``): nothing new starts, the running task's whole process tree ends, then
+the lock is released and the exit code is 128 + the signal.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TextIO
 
+from orchestrate import hygiene, preflight, run_logs
+from orchestrate.console import JobConsole, make_console
+from orchestrate.events import parse_line
+from orchestrate.job_report import JobReport, TaskRun
 from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command, meltano_executable
+from orchestrate.project_env import setting
 from orchestrate.run_lock import Busy, exclusive_run
+from orchestrate.stopping import STOPPER, Stopper, reap_leftovers
 
 log = logging.getLogger("orchestrate.run_job")
 
-
-@dataclass(frozen=True)
-class TaskResult:
-    task: str
-    returncode: int
-    seconds: float
+EXIT_CONFIG = 2
 
 
 def default_environment() -> str:
-    return os.environ.get("MELTANO_ENVIRONMENT", "dev")
+    return setting("MELTANO_ENVIRONMENT") or "dev"
 
 
-def run_task(environment: str, task: str) -> TaskResult:
-    # --force: Meltano refuses a pipeline it still believes running, and a run killed by
-    # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
-    # after a crash would fail. Overriding it is safe here: this process holds the run lock
-    # (run_lock), so no other run of this project's jobs can be going on.
-    command = meltano_command(environment, "run", "--force", *shlex.split(task))
-    log.info("task started: %s", task)
-    started = time.monotonic()
-    # An extract step (`<extractor> <loader>`): first move its bookmarks back to what the
-    # warehouse really holds (lost, emptied, restored from a backup); if that cannot be told,
-    # the step does not run (load-guard/callio_load_guard/bookmark_check.py).
+def log_level() -> str:
+    """The old script's LOG_LEVEL (upper-cased there): how much the console shows."""
+    return (setting("LOG_LEVEL") or "INFO").strip().lower()
+
+
+def meltano_log_level() -> str:
+    # The run log always keeps info and up (the closing table is read from the tap's info
+    # lines); DEBUG adds Meltano's and the plugins' debug lines.
+    return "debug" if log_level() == "debug" else "info"
+
+
+def bookmark_check_command(environment: str, task: str) -> list[str] | None:
+    """For an extract step (`<extractor> <loader>`): the load guard's check that moves its
+    bookmarks back to what the warehouse really holds (lost, emptied, restored from a backup);
+    if that cannot be told, the step does not run (load-guard/callio_load_guard/bookmark_check.py)."""
     extractor, *loader = shlex.split(task)
-    if loader and ":" not in extractor:
-        check = meltano_command(environment, "invoke", f"{loader[0]}:check-bookmarks", extractor,
-                                "--meltano", meltano_executable())
-        returncode = subprocess.run(check, cwd=PROJECT_ROOT, check=False).returncode
-        if returncode != 0:
-            log.error("task FAILED: %s (bookmark check exit %d, step not run)", task, returncode)
-            return TaskResult(task, returncode, time.monotonic() - started)
-    # Output goes straight through: the tap's progress lines and its per-tenant summary
-    # stay visible, and nothing is held in memory.
-    returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
-    result = TaskResult(task, returncode, time.monotonic() - started)
-    log.log(
-        logging.INFO if returncode == 0 else logging.ERROR,
-        "task %s: %s (exit %d, %.0fs)",
-        "finished" if returncode == 0 else "FAILED",
-        task,
-        returncode,
-        result.seconds,
-    )
-    return result
+    if not loader or ":" in extractor:
+        return None
+    return meltano_command(environment, "--log-level=warning", "invoke", f"{loader[0]}:check-bookmarks", extractor,
+                           "--meltano", meltano_executable())
 
 
-def run_report(environment: str, dbt_plugin: str) -> TaskResult:
-    """The HTML report (output/report.html, report/README.md) from the warehouse dbt_plugin builds."""
-    command = [sys.executable, "-m", "report", f"--environment={environment}", f"--meltano-plugin={dbt_plugin}"]
-    started = time.monotonic()
-    returncode = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
-    log.log(logging.INFO if returncode == 0 else logging.ERROR, "report %s (exit %d)",
-            "written" if returncode == 0 else "FAILED", returncode)
-    return TaskResult("report", returncode, time.monotonic() - started)
+class JobRun:
+    """One run of one job: its tasks in order, its log file, its console, its report."""
+
+    def __init__(self, environment: str, job: str, view: JobConsole, stopper: Stopper) -> None:
+        self.environment = environment
+        self.job = job
+        self.view = view
+        self.stopper = stopper
+        self.log_path = run_logs.new_log_file(job)
+        self.report = JobReport(job, environment, datetime.now(timezone.utc).isoformat(), str(self.log_path))
+
+    def run(self) -> int:
+        with self.log_path.open("a", encoding="utf-8") as log_file:
+            self._note(log_file, f"job {self.job} started (environment {self.environment})", detail=True)
+            # Saved at once too: a run killed outright (SIGKILL, power cut) is then listed by
+            # `orchestrate.runs` as one that did not finish, instead of missing.
+            self.report.save(self.log_path.with_suffix(".json"))
+            for task in job_tasks(self.environment, self.job):
+                if self.stopper.requested.is_set():
+                    break
+                self.run_task(task, log_file)
+            stopped = self.stopper.requested.is_set()
+            for task in job_tasks(self.environment, self.job)[len(self.report.tasks):]:
+                self.report.tasks.append(TaskRun(task))  # listed as "not run"
+            dbt_plugin = next((t.task.split(":")[0] for t in self.report.tasks if t.task.startswith("dbt-")), None)
+            if dbt_plugin and not stopped:
+                self.write_html_report(dbt_plugin, log_file)
+            if stopped:
+                self.report.stopped_by_signal = self.stopper.signum
+                code = self.stopper.exit_code
+            else:
+                code = 1 if self.report.failed_tasks else 0
+            self.report.exit_code = code
+            self.report.finished = datetime.now(timezone.utc).isoformat()
+            self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""),
+                       detail=not stopped)
+        self.report.save(self.log_path.with_suffix(".json"))
+        self.view.summary(self.report)
+        return code
+
+    def run_task(self, task: str, log_file: TextIO) -> TaskRun:
+        # --force: Meltano refuses a pipeline it still believes running, and a run killed by
+        # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
+        # after a crash would fail. Overriding it is safe here: this process holds the run lock
+        # (run_lock), so no other run of this project's jobs can be going on.
+        command = meltano_command(self.environment, f"--log-level={meltano_log_level()}", "run", "--force",
+                                  *shlex.split(task), log_format="json")
+        task_run = self.report.task_started(task)
+        self._note(log_file, f"task started: {task}", detail=True)
+        self.view.task_started(task)
+        started = time.monotonic()
+        check = bookmark_check_command(self.environment, task)
+        if check is not None and (returncode := self._side_step(check, log_file, shown=True)) != 0:
+            self.view.task_ended()
+            self.report.task_ended(task_run, returncode, time.monotonic() - started,
+                                   stopped=self.stopper.requested.is_set())
+            self._note(log_file, f"task FAILED: {task} (bookmark check exit {returncode}, step not run)")
+            return task_run
+        # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
+        # reaches this runner only, which then stops the task in order.
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
+        self.stopper.running(process)
+        reader = threading.Thread(target=self._read, args=(process, task_run, log_file), daemon=True)
+        reader.start()
+        returncode = process.wait()
+        reap_leftovers(process)  # nothing the task started may outlive it
+        self.stopper.running(None)
+        self.stopper.wait_for_ender()
+        reader.join()
+        self.view.task_ended()
+        stopped = self.stopper.requested.is_set()
+        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=stopped)
+        self._note(log_file, f"task {'finished' if returncode == 0 else 'FAILED'}: {task} (exit {returncode}, "
+                             f"{task_run.seconds:.0f}s)" + (" — stopped by signal" if stopped else ""))
+        return task_run
+
+    def write_html_report(self, dbt_plugin: str, log_file: TextIO) -> None:
+        """The HTML report (report/README.md) of what the job's dbt step built; a failure to
+        write it fails the job like any task."""
+        task_run = self.report.task_started("report")
+        started = time.monotonic()
+        command = [sys.executable, "-m", "report", f"--environment={self.environment}",
+                   f"--meltano-plugin={dbt_plugin}"]
+        returncode = self._side_step(command, log_file, shown=False)
+        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=self.stopper.requested.is_set())
+        self._note(log_file, "report written" if returncode == 0 else f"report FAILED (exit {returncode})")
+
+    def _side_step(self, command: list[str], log_file: TextIO, *, shown: bool) -> int:
+        """A short step of the runner's own (bookmark check, report): output to the run log, and
+        to the console too when ``shown`` (its lines are rare and matter to an operator)."""
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
+        self.stopper.running(process)
+        assert process.stdout is not None
+        for line in process.stdout:
+            log_file.write(line if line.endswith("\n") else line + "\n")
+            if shown:
+                self.view.say(line.rstrip("\n"))
+        returncode = process.wait()
+        reap_leftovers(process)
+        self.stopper.running(None)
+        self.stopper.wait_for_ender()
+        log_file.flush()
+        return returncode
+
+    def _read(self, process: subprocess.Popen, task_run: TaskRun, log_file: TextIO) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            event = parse_line(line)
+            log_file.write(event.plain() + "\n")
+            changed = self.report.feed(task_run, event)
+            self.view.event(event, changed)
+        log_file.flush()
+
+    def _note(self, log_file: TextIO, text: str, *, detail: bool = False) -> None:
+        log_file.write(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
+        log_file.flush()
+        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}", detail=detail)
 
 
-def run_job(environment: str, job: str) -> list[TaskResult]:
-    """Every task of the job in order; a failure does not stop the later tasks. A job with a dbt
-    step ends with the HTML report of what that step built."""
-    tasks = job_tasks(environment, job)
-    results = [run_task(environment, task) for task in tasks]
-    dbt_plugin = next((task.split(":")[0] for task in tasks if task.startswith("dbt-")), None)
-    if dbt_plugin:
-        results.append(run_report(environment, dbt_plugin))
-    return results
-
-
-def summarise(job: str, results: list[TaskResult]) -> int:
-    failed = [r for r in results if r.returncode != 0]
-    for r in results:
-        log.info("  %-6s %s", "ok" if r.returncode == 0 else "FAILED", r.task)
-    if failed:
-        log.error("job %s finished with %d failed task(s)", job, len(failed))
-        return 1
-    log.info("job %s finished, all %d task(s) ok", job, len(results))
-    return 0
-
-
-def run_locked(environment: str, job: str, *, wait: bool) -> int:
+def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
+               view: JobConsole | None = None) -> int:
+    view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug",
+                              quiet=log_level() in ("warning", "error", "critical"))
     try:
         with exclusive_run(wait=wait):
-            log.info("job %s started (environment %s)", job, environment)
-            return summarise(job, run_job(environment, job))
+            if stopper.requested.is_set():
+                return stopper.exit_code
+            # Under the lock no other run is going: whatever a killed run left is stale.
+            for stale in hygiene.clean_run_folders():
+                log.warning("removed stale generated plugin configuration %s (left by a killed run)", stale.name)
+            run_logs.prune()
+            return JobRun(environment, job, view, stopper).run()
     except Busy as busy:
         log.warning("another run holds %s; job %s skipped", busy, job)
         return 0
@@ -126,15 +220,19 @@ def configure_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.run_job", description=__doc__.split("\n\n")[0])
     parser.add_argument("job", help="job name from meltano/orchestrate.meltano.yml")
-    parser.add_argument("--environment", default=default_environment(), help="dev, demo or prod (default: %(default)s)")
+    parser.add_argument("--environment", default=None, help="dev, demo or prod (default: MELTANO_ENVIRONMENT, else dev)")
     parser.add_argument("--no-wait", action="store_true", help="exit 0 at once if another run is busy")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show every line on the console, not only the log file")
     args = parser.parse_args(argv)
     configure_logging()
-    try:
-        return run_locked(args.environment, args.job, wait=not args.no_wait)
-    except KeyError as unknown:
-        log.error("%s", unknown.args[0])
-        return 2
+    environment = args.environment or default_environment()
+    problems = preflight.problems(environment, args.job)
+    if problems:
+        for problem in problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    STOPPER.install()
+    return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose)
 
 
 if __name__ == "__main__":

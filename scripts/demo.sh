@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$repo"
 
-setup_project_venv "$repo/requirements.txt"
+setup_project_venv "$repo/requirements-demo.txt"
 meltano_install
 meltano=("$venv/bin/meltano" --environment=demo)
 

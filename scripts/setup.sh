@@ -7,7 +7,7 @@ venv="$repo/.venv"
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
 export PYTHONDONTWRITEBYTECODE=1
 
-say() { printf '\n==> %s\n' "$*" >&2; }
+say() { printf '==> %s\n' "$*" >&2; }
 
 # A step runs again only when the files it depends on changed (content hash in a stamp file).
 stamp_ok() {  # stamp_ok NAME FILE... : true when NAME's stamp matches the files' hash
@@ -27,8 +27,11 @@ setup_project_venv() {  # setup_project_venv REQUIREMENTS_FILE
     "$python" -m venv "$venv"
   fi
   if ! stamp_ok "$(basename "$requirements")" "$repo/requirements.txt" "$requirements" "$repo/callio-sim/pyproject.toml"; then
-    say "installing $(basename "$requirements") into .venv"
-    (cd "$repo" && "$venv/bin/pip" install -q -r "$requirements")
+    say "installing $(basename "$requirements") into .venv (log: output/setup-pip.log)"
+    # pip's and the build backends' chatter goes to a log file, shown only when the install fails.
+    mkdir -p "$repo/output"
+    (cd "$repo" && "$venv/bin/pip" install -q -r "$requirements") > "$repo/output/setup-pip.log" 2>&1 \
+      || { cat "$repo/output/setup-pip.log" >&2; return 1; }
     stamp_set "$(basename "$requirements")" "$repo/requirements.txt" "$requirements" "$repo/callio-sim/pyproject.toml"
   fi
 }
@@ -39,7 +42,7 @@ meltano_install() {
   local inputs=("$repo/meltano.yml" "$repo"/meltano/*.meltano.yml "$repo/tap-callio/pyproject.toml" "$repo/load-guard/pyproject.toml")
   if ! stamp_ok meltano-install "${inputs[@]}" || [ ! -d "$repo/.meltano/extractors/tap-callio/venv" ]; then
     say "meltano install (plugins into .meltano/)"
-    (cd "$repo" && "$venv/bin/meltano" install)
+    (cd "$repo" && "$venv/bin/meltano" --log-level=warning install)
     stamp_set meltano-install "${inputs[@]}"
   fi
 }

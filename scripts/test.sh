@@ -104,6 +104,9 @@ reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_a
   suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
+  # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
+  # schedules as text) through the real job runner and daemon; their own suite in this lane.
+  suite operations "$repo" "$venv/bin/python" tests/operations
 ) &
 lane_a=$!
 (
@@ -113,7 +116,8 @@ lane_a=$!
   # lane the durations in output/test-logs show to be the lighter one.
   step lint bash "$repo/scripts/lint.sh"
   $have_bigquery && step transform transform_check
-  suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability
+  suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
+    --ignore=tests/operations
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
 ) &
@@ -122,14 +126,14 @@ wait "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio load-guard transform bigquery project reliability-a reliability-b; do
+for name in lint callio-sim tap-callio load-guard transform bigquery project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio project reliability-a reliability-b; do
+for name in lint callio-sim tap-callio project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.

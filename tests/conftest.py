@@ -38,6 +38,8 @@ def private_meltano_dirs(workdir: Path) -> dict[str, str]:
         "MELTANO_SYS_DIR_ROOT": str(sys_dir),
         "DBT_TARGET_PATH": str(workdir / "dbt-target"),
         "DBT_LOG_PATH": str(workdir / "dbt-logs"),
+        # The job runner's run logs and reports (orchestrate.run_logs), away from logs/.
+        "CALLIO_LOG_DIR": str(workdir / "logs"),
     }
 
 

@@ -108,6 +108,6 @@ def test_busy_runner_exits_cleanly_without_running(tmp_path, monkeypatch):
     from orchestrate import run_job
 
     monkeypatch.setenv("CALLIO_RUN_LOCK", str(tmp_path / "run.lock"))
-    monkeypatch.setattr(run_job, "run_job", lambda *a: pytest.fail("must not run while busy"))
+    monkeypatch.setattr(run_job, "JobRun", lambda *a: pytest.fail("must not run while busy"))
     with run_lock.exclusive_run(wait=False):
         assert run_job.run_locked("dev", "callio-calls", wait=False) == 0

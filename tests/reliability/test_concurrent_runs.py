@@ -20,14 +20,15 @@ def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
     pipeline = make_pipeline()
     pipeline.seed_raw_tables()
     pipeline.sim.set_faults(SLOW_CALLS)
-    first = pipeline.start(pipeline.run_job_command("callio-calls"), "first")
+    # --verbose: the tap's progress lines are on the console only then (else in the run log).
+    first = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "first")
     assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
 
     leaving = pipeline.run(pipeline.run_job_command("callio-calls", "--no-wait"), "second-no-wait")
     assert leaving.returncode == 0, leaving.tail()
     assert "skipped" in leaving.output and "task started" not in leaving.output, leaving.tail()
 
-    waiting = pipeline.start(pipeline.run_job_command("callio-calls"), "third-waits")
+    waiting = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "third-waits")
     bare = pipeline.meltano("run", "tap-callio--calls", "target-duckdb", name="bare-meltano-run")
     assert bare.returncode != 0 and "already running" in bare.output, \
         f"a bare meltano run beside a running one must be refused:\n{bare.tail()}"

@@ -1,0 +1,74 @@
+"""What happened in the recent job runs ("what failed last night?").
+
+    python -m orchestrate.runs            # the last 10 runs, newest first
+    python -m orchestrate.runs --last 30
+    python -m orchestrate.runs --failed   # only runs that did not end well
+
+For each run: when it started, how long it took, its exit, every tenant × stream that failed
+and why, what each bookmark reached, and the path of its full log. Read from the reports the job
+runner saves beside each run's log (``logs/runs/<day>/*.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from orchestrate import run_logs
+from orchestrate.console import make_console
+from orchestrate.job_report import JobReport
+
+
+def describe(report: JobReport) -> list[str]:
+    started = datetime.fromisoformat(report.started)
+    took = ""
+    if report.finished:
+        took = f", {(datetime.fromisoformat(report.finished) - started).total_seconds():.0f}s"
+    if report.exit_code == 0:
+        outcome = "ok"
+    elif report.stopped_by_signal:
+        outcome = f"STOPPED by signal {report.stopped_by_signal} (exit {report.exit_code})"
+    elif report.exit_code is None:
+        outcome = "did not finish (killed?)"
+    else:
+        outcome = f"FAILED (exit {report.exit_code})"
+    lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC  {report.job} ({report.environment}){took}: {outcome}"]
+    ordered = sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream))
+    for run in ordered:
+        if run.status != "OK":
+            lines.append(f"    {run.tenant}/{run.stream} {run.status}: {run.reason or '-'}")
+    for task in report.failed_tasks:
+        reason = f": {task.last_error}" if task.last_error else ""
+        lines.append(f"    task {task.task} exit {task.returncode}{reason}")
+    bookmarks = [f"{r.tenant}/{r.stream} {r.bookmark}" for r in ordered if r.bookmark]
+    if bookmarks:
+        lines.append("    bookmarks: " + ", ".join(bookmarks))
+    lines.append(f"    log: {report.log_file}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrate.runs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--last", type=int, default=10, help="how many runs (default 10)")
+    parser.add_argument("--failed", action="store_true", help="only runs that failed or were stopped")
+    args = parser.parse_args(argv)
+    console = make_console(sys.stdout)
+    shown = 0
+    for path in run_logs.recent_reports(limit=10_000):
+        report = JobReport.load(path)
+        if args.failed and report.exit_code == 0:
+            continue
+        for line in describe(report):
+            failure = line.startswith("    ") and not line.lstrip().startswith(("bookmarks:", "log:"))
+            console.print(line, markup=False, highlight=False, style="red" if failure else None)
+        shown += 1
+        if shown >= args.last:
+            break
+    if shown == 0:
+        print(f"no runs recorded under {run_logs.runs_dir()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

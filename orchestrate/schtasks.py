@@ -1,0 +1,58 @@
+"""Print the schedules as Windows Task Scheduler commands (``schtasks``), one task per slot.
+
+    python -m orchestrate.schtasks --environment=prod > schedule.cmd   # review, then run it
+
+Task Scheduler fires in the machine's local time: each UTC slot is converted with this
+machine's offset when the commands are generated (run it on the Windows machine). Every task
+runs ``scripts\\windows\\run_job.cmd``, which changes to the project folder (so ``orchestrate``
+is found), switches the console to UTF-8, runs the job with ``--no-wait`` and appends its output,
+a start line and an exit-code line to ``logs\\scheduler.log`` (the runner's full log of each
+run is under ``logs\\runs\\``). ``/F`` replaces tasks of the same name, so re-running the
+generated file after a change (or a clock change in a daylight-saving zone) is safe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import PureWindowsPath
+
+from orchestrate import slots
+from orchestrate.meltano_cli import PROJECT_ROOT
+from orchestrate.preflight import environments
+from orchestrate.run_job import default_environment
+
+TASK_FOLDER = "Callio ELT"
+
+
+def schtasks_lines(environment: str, names: list[str] | None, root: PureWindowsPath) -> list[str]:
+    chosen = slots.schedules_for(environment, slots.all_schedules(environment), names)
+    runner = root / "scripts" / "windows" / "run_job.cmd"
+    lines = ["@echo off", *(f"rem Callio ELT ({environment}): {note}" for note in slots.timezone_note())]
+    for slot in slots.local_times(chosen):
+        name = f"{TASK_FOLDER}\\{slot.schedule.name} {slot.hour:02d}{slot.minute:02d}"
+        # /TR is one string: the inner quotes keep a path with spaces whole.
+        action = f'\\"{runner}\\" {environment} {slot.schedule.job}'
+        lines.append(f"rem {slot.utc} UTC: {slot.schedule.name}, job {slot.schedule.job}")
+        lines.append(f'schtasks /Create /F /TN "{name}" /SC DAILY /ST {slot.hour:02d}:{slot.minute:02d} /TR "{action}"')
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrate.schtasks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
+    parser.add_argument("--schedules", help="comma-separated schedule names (default: by environment)")
+    parser.add_argument("--root", help="project folder on the Windows machine (default: this project's folder)")
+    args = parser.parse_args(argv)
+    environment = args.environment or default_environment()
+    if environment not in environments():
+        print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
+              f"choose one of {', '.join(environments())}", file=sys.stderr)
+        return 2
+    names = [n.strip() for n in args.schedules.split(",")] if args.schedules else None
+    print("\n".join(schtasks_lines(environment, names, PureWindowsPath(args.root or str(PROJECT_ROOT)))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the pipeline on a Linux server for real use: the project's .venv (no simulator, no
+# demo data) and only the Meltano plugins the environment's jobs use, private run folders,
+# then the preflight of the configuration. Idempotent: run it again after an update.
+#
+#   bash scripts/install.sh                    # prod: BigQuery (tap-callio, target-bigquery, dbt-bigquery)
+#   bash scripts/install.sh --environment=dev  # dev: DuckDB (tap-callio, target-duckdb, dbt-duckdb)
+#
+# Exit 0: ready to schedule (python -m orchestrate.crontab / orchestrate.daemon, see README).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$repo"
+
+environment=prod
+for arg in "$@"; do
+  case "$arg" in
+    --environment=*) environment="${arg#--environment=}" ;;
+    *) echo "usage: bash scripts/install.sh [--environment=prod|dev]" >&2; exit 2 ;;
+  esac
+done
+case "$environment" in
+  prod) plugins=(tap-callio target-bigquery dbt-bigquery) ;;
+  dev) plugins=(tap-callio target-duckdb dbt-duckdb) ;;
+  *) echo "configuration error: --environment=$environment: choose prod or dev" >&2; exit 2 ;;
+esac
+
+setup_project_venv "$repo/requirements.txt"
+say "meltano install ${plugins[*]}"
+"$venv/bin/meltano" install "${plugins[@]}"
+mkdir -p .meltano logs && chmod 700 .meltano logs
+if [ ! -f .env ]; then
+  cp .env.example .env && chmod 600 .env
+  say "created .env from .env.example: fill it in, then run this script again"
+  exit 1
+fi
+say "preflight ($environment)"
+"$venv/bin/python" -m orchestrate.preflight --environment="$environment"
+say "ready: schedule it with  $venv/bin/python -m orchestrate.crontab --environment=$environment  (or the daemon; README \"Jobs and scheduling\")"

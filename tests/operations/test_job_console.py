@@ -1,0 +1,196 @@
+"""What an operator sees and keeps from a job run, through the real job runner (one shared run
+with one tenant whose login fails, and one run under a pseudo-terminal):
+
+- the console is quiet off a terminal (no per-request METRIC lines, no slice lines, no colour
+  codes) and ends with one table, tenant × stream, plus each failure with its reason;
+- the full detail is kept in a dated, private run log; `orchestrate.runs` answers "what failed
+  last night" from it;
+- on a terminal the run shows live progress per tenant and stream;
+- generated plugin configs a killed run left behind (every password) are gone after the next
+  start, and the run folders are private;
+- the state commands reset one stream, one tenant of one stream, everything, and back-fill one
+  tenant from a date, without touching the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from callio_sim.testing import running_simulator
+from conftest import PROJECT_ROOT, private_meltano_dirs
+
+from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Pipeline
+
+STALE_SECRET = "stale-Secret-Pw-0099"
+ANSI = "\x1b["
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("console")
+    env = dict(os.environ)
+    env.update(private_meltano_dirs(workdir))
+    env.update({"CALLIO_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
+                "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
+                "CALLIO_RUN_LOCK": str(workdir / "run.lock"), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                "CALLIO_ACCOUNTS_JSON": "[]", "CALLIO_RAW_SCHEMA": "raw", "TAP_CALLIO_SAFETY_LAG_MS": "0",
+                "CALLIO_ENV_FILE": str(workdir / "empty.env")})
+    for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "MELTANO_ENVIRONMENT", "LOG_LEVEL"):
+        env.pop(leftover, None)
+    with running_simulator(**SIM_OPTIONS) as sim:
+        yield Pipeline(sim, env, workdir)
+
+
+@pytest.fixture(scope="module")
+def failed_run(pipeline):
+    """callio-all with HN's password wrong, after a "killed run" left a generated config behind."""
+    run_dir = Path(pipeline.env["MELTANO_SYS_DIR_ROOT"]) / "run" / "tap-callio--calls"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(run_dir.parent, 0o755)
+    stale = run_dir / "tap.0a1b2c3d-dead-beef-0000-000000000000.config.json"
+    stale.write_text(json.dumps({"accounts": [{"tenant": "PK", "password": STALE_SECRET}]}))
+    accounts = json.loads(pipeline.accounts_file.read_text())
+    for account in accounts:
+        if account["tenant"] == "HN":
+            account["password"] = "wrong-password-123"
+    pipeline.accounts_file.write_text(json.dumps(accounts))
+    run = pipeline.run(pipeline.run_job_command("callio-all"), "callio-all-hn-fails")
+    pipeline.sim.write_accounts_file(pipeline.accounts_file)  # good logins again for what follows
+    return run, stale
+
+
+def run_logs(pipeline) -> list[Path]:
+    return sorted(Path(pipeline.env["CALLIO_LOG_DIR"]).glob("runs/*/*.log"))
+
+
+def test_console_is_quiet_and_ends_with_one_table(failed_run):
+    run, _ = failed_run
+    lines = run.output.splitlines()
+    assert run.returncode == 1, run.tail()
+    noisy = [line for line in lines if "METRIC" in line or ": slice [" in line]
+    assert not noisy, "per-request or per-slice lines on the console"
+    assert ANSI not in run.output, "colour codes written to a non-terminal"
+    assert len(lines) <= 35, f"{len(lines)} lines:\n{run.output}"
+    rows = {tuple(line.split()[:3]) for line in lines if re.match(r"^(PK|HN)\s+\w+\s+[A-Z_]+\s+\d+\s", line)}
+    for stream in ("customers", "calls", "staff", "groups"):
+        assert ("PK", stream, "OK") in rows and ("HN", stream, "ERROR_LOGIN") in rows, rows
+        assert any(line.strip().startswith(f"FAILED HN/{stream} (ERROR_LOGIN): ") and len(line.split(": ", 1)[1]) > 5
+                   for line in lines), f"no reason for HN/{stream}:\n{run.output}"
+    assert "wrong-password-123" not in run.output
+
+
+def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
+    logs = run_logs(pipeline)
+    assert len(logs) == 1 and logs[0].parent.name == datetime.now(timezone.utc).strftime("%Y-%m-%d"), logs
+    assert stat.S_IMODE(logs[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(logs[0].parent.stat().st_mode) == 0o700
+    text = logs[0].read_text()
+    assert "METRIC: " in text and "stream calls: slice [" in text and "Done. PASS=" in text
+    assert ANSI not in text and "wrong-password-123" not in text
+
+
+def test_recent_runs_say_what_failed_and_where_bookmarks_are(pipeline, failed_run):
+    done = subprocess.run([sys.executable, "-m", "orchestrate.runs"], cwd=PROJECT_ROOT, env=pipeline.env,
+                          capture_output=True, text=True, check=True)
+    out = done.stdout
+    assert "callio-all (demo)" in out and "FAILED (exit 1)" in out, out
+    for stream in ("customers", "calls", "staff", "groups"):
+        assert re.search(rf"HN/{stream} ERROR_LOGIN: \S", out), out
+    assert re.search(r"bookmarks: .*PK/calls 20\d\d-", out), out
+
+
+def test_stale_generated_configs_are_removed_and_run_folders_private(pipeline, failed_run):
+    _, stale = failed_run
+    assert not stale.exists(), "a generated config with secrets left by a killed run is still there"
+    assert stat.S_IMODE(stale.parent.parent.stat().st_mode) == 0o700
+
+
+def test_terminal_shows_live_progress(pipeline, failed_run):
+    """Under a pseudo-terminal (as a person at a console): progress bars per tenant and stream."""
+    command = pipeline.run_job_command("callio-calls")
+    main, child = pty.openpty()
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**pipeline.env, "COLUMNS": "120"}, stdin=child,
+                               stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the terminal closed: the run ended
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    assert process.wait() == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+    assert re.search(r"PK calls\s+━", plain) and re.search(r"HN calls\s+━", plain), plain[-3000:]
+    assert re.search(r"\d+ records", plain) and "/s" in plain, plain[-3000:]
+    assert "job callio-calls (demo): all tasks ok" in plain
+
+
+def state(pipeline) -> dict[str, dict]:
+    """Every state id with bookmarks, read straight from Meltano's system database (a `meltano
+    state get` per id would take seconds each)."""
+    path = pipeline.env["MELTANO_DATABASE_URI"].removeprefix("sqlite:///")
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("select state_id, completed_state from state").fetchall()
+    finally:
+        con.close()
+    found = {}
+    for state_id, completed in rows:
+        value = json.loads(completed or "{}")
+        if value.get("singer_state", {}).get("bookmarks"):
+            found[state_id] = value
+    return found
+
+
+def calls_bookmarks(pipeline) -> dict[str, int]:
+    calls = state(pipeline)[f"{ENVIRONMENT}:tap-callio--calls-to-target-duckdb"]["singer_state"]["bookmarks"]["calls"]
+    return {p["context"]["tenant"]: p["replication_key_value"] for p in calls["partitions"]}
+
+
+def state_command(pipeline, *args) -> str:
+    done = subprocess.run([sys.executable, "-m", "orchestrate.state", f"--environment={ENVIRONMENT}", *args],
+                          cwd=PROJECT_ROOT, env=pipeline.env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_state_commands_reset_and_backfill_only_what_they_name(pipeline, failed_run):
+    if "HN" not in calls_bookmarks(pipeline):  # HN's login failed in the shared run
+        subprocess.run([sys.executable, "-m", "orchestrate.run_job", f"--environment={ENVIRONMENT}", "callio-calls"],
+                       cwd=PROJECT_ROOT, env=pipeline.env, capture_output=True, check=True)
+    before = calls_bookmarks(pipeline)
+    assert set(before) == {"PK", "HN"}, before
+
+    start = "2026-01-05"
+    start_ms = int(datetime(2026, 1, 5, tzinfo=timezone.utc).timestamp() * 1000)
+    state_command(pipeline, "backfill", "--tenant", "PK", "--from", start, "--stream", "calls")
+    after = calls_bookmarks(pipeline)
+    assert after == {"PK": start_ms, "HN": before["HN"]}, after
+    customers_id = f"{ENVIRONMENT}:tap-callio--customers-to-target-duckdb"
+    customers_before = state(pipeline)[customers_id]
+
+    state_command(pipeline, "reset", "--stream", "calls", "--tenant", "HN")
+    assert calls_bookmarks(pipeline) == {"PK": start_ms}
+    assert state(pipeline)[customers_id] == customers_before  # other streams untouched
+
+    state_command(pipeline, "reset", "--stream", "calls")
+    assert f"{ENVIRONMENT}:tap-callio--calls-to-target-duckdb" not in state(pipeline)
+    assert state(pipeline)[customers_id] == customers_before
+
+    state_command(pipeline, "reset", "--all")
+    assert state(pipeline) == {}
