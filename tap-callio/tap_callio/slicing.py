@@ -3,13 +3,18 @@ slices it is read in.
 
 All values are epoch milliseconds; API time filters are inclusive on both
 ends, so consecutive slices are ``[lo, hi]``, ``[hi + 1, ...]``.
+
+Slices are sized from what the API reports (:class:`SlicePlanner`): the first
+page of a slice carries ``totalDocs``, so a slice holding too many records is
+shrunk before any of them is emitted, and the next slice is sized from the
+density of the last one.  Empty years cost one request, a dense day is cut to
+fit, and every slice is read in ``ceil(records / page_size)`` requests.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import typing as t
 
 DAY_MS = 86_400_000
 
@@ -65,20 +70,90 @@ def run_end(now_ms: int, safety_lag_ms: int) -> int:
     return now_ms - safety_lag_ms
 
 
-def time_slices(start: int, end: int, slice_ms: int) -> t.Iterator[TimeSlice]:
-    """Consecutive inclusive slices covering ``[start, end]``, oldest first."""
-    lo = start
-    while lo <= end:
-        hi = min(lo + slice_ms - 1, end)
-        yield TimeSlice(lo, hi)
-        lo = hi + 1
+# Aim slices at this share of their record limit, so that a slightly denser
+# stretch still fits and does not cost a discarded first page.
+FILL = 0.8
 
 
-def halves(piece: TimeSlice, min_slice_ms: int) -> tuple[TimeSlice, TimeSlice] | None:
-    """Split a slice in two (older half first) unless that would go below the
-    minimum slice length."""
-    length = piece.hi - piece.lo + 1
-    if length < 2 * min_slice_ms:
-        return None
-    mid = piece.lo + length // 2 - 1
-    return TimeSlice(piece.lo, mid), TimeSlice(mid + 1, piece.hi)
+class SlicePlanner:
+    """Cuts ``[start, end]`` into consecutive slices of at most ``max_records``
+    records each (as far as ``min_ms`` allows), oldest first.
+
+    Usage: ``piece = planner.next_slice()``; read its first page; if the API
+    reports more records than ``planner.fits`` allows, ``planner.too_many(piece,
+    total)`` gives a shorter piece from the same start (that page is discarded);
+    once a piece is read, ``planner.completed(piece, records)`` moves on.
+
+    The planner remembers the last count it was told (``[lo, known_hi]`` holds
+    ``known_total``), so that after a shorter piece it knows whether the rest of
+    that range fits, and it gallops (doubles) through empty stretches instead of
+    asking again about a range it already knows to be too large.
+    """
+
+    def __init__(self, start: int, end: int, *, max_records: int, min_ms: int, max_ms: int | None = None) -> None:
+        self.lo = start
+        self.end = end
+        self.max_records = max(1, max_records)
+        self.limit = self.max_records  # lowered by a record cap (set_limit)
+        self.min_ms = max(1, min_ms)
+        self.max_ms = max_ms
+        self.length = self._bounded(end - start + 1)  # first guess: everything left
+        self.known_hi: int | None = None
+        self.known_total = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.lo > self.end
+
+    def set_limit(self, limit: int | None) -> None:
+        self.limit = self.max_records if limit is None else max(1, min(limit, self.max_records))
+
+    def next_slice(self) -> TimeSlice:
+        return TimeSlice(self.lo, min(self.lo + self.length - 1, self.end))
+
+    def fits(self, total: int | None) -> bool:
+        """Whether a slice reported to hold ``total`` records is read as it is."""
+        return total is None or total <= self.limit
+
+    def too_many(self, piece: TimeSlice, total: int) -> TimeSlice | None:
+        """A shorter piece from the same start, sized for the density just
+        reported; None when the piece cannot shrink (then read it whole)."""
+        length = piece.hi - piece.lo + 1
+        if length <= self.min_ms:
+            return None
+        self.known_hi, self.known_total = piece.hi, total
+        # at least halve, so that an uneven stretch still converges quickly
+        self.length = self._bounded(min(self._for_density(length, total), length // 2))
+        return self.next_slice()
+
+    def completed(self, piece: TimeSlice, records: int) -> None:
+        """Move past ``piece``; size the next slice for what is known."""
+        length = piece.hi - piece.lo + 1
+        self.lo = piece.hi + 1
+        if self.known_hi is not None and self.known_hi >= self.lo:
+            rest_length = self.known_hi - self.lo + 1
+            self.known_total = max(self.known_total - records, 0)
+            if self.fits(self.known_total):
+                self.length = self._bounded(rest_length)  # the rest of the known range, exactly
+                return
+            if records <= 0:  # still before the data: gallop
+                guess = max(2 * length, self._for_density(rest_length, self.known_total))
+            else:
+                guess = self._for_density(length, records)
+            self.length = self._bounded(min(guess, rest_length // 2))
+            return
+        self.known_hi = None
+        if records <= 0:
+            self.length = self._bounded(self.end - self.lo + 1)  # empty: try everything left
+        else:
+            self.length = self._bounded(self._for_density(length, records))
+
+    def _for_density(self, length: int, records: int) -> int:
+        """A length expected to hold about FILL x limit records, at this density."""
+        return int(length * self.limit * FILL / max(records, 1))
+
+    def _bounded(self, length: int) -> int:
+        length = max(length, self.min_ms)
+        if self.max_ms:
+            length = min(length, self.max_ms)
+        return max(1, length)
