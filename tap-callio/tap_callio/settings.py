@@ -49,13 +49,16 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "start_date",
         th.DateTimeType,
-        description="First time to sync when a tenant has no bookmark yet (ISO date-time, UTC if naive).",
+        description=(
+            "First time to sync calls when a tenant has no bookmark yet (ISO date-time, UTC if naive); "
+            "a first sync reads every customer."
+        ),
     ),
     th.Property(
         "days_to_fetch_if_empty",
         th.IntegerType,
         default=30,
-        description="Without bookmark and start_date: how many days back from now to start.",
+        description="Calls, without bookmark and start_date: how many days back from now to start.",
     ),
     th.Property("request_timeout", th.NumberType, default=90, description="Seconds per HTTP request."),
     th.Property(
@@ -83,8 +86,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         "time_slice_ms",
         th.IntegerType,
         description=(
-            "Longest time slice (unset: no limit). Slices are sized from the record counts the API "
-            "reports, up to 10,000 records each; the bookmark advances slice by slice."
+            "Longest time slice holding records (unset: no limit). Slices are sized from the record "
+            "counts the API reports, up to 10,000 records each; the bookmark advances slice by slice."
         ),
     ),
     th.Property(

@@ -77,17 +77,19 @@ FILL = 0.8
 
 class SlicePlanner:
     """Cuts ``[start, end]`` into consecutive slices of at most ``max_records``
-    records each (as far as ``min_ms`` allows), oldest first.
+    records (and at most ``max_ms`` long unless empty), as far as ``min_ms``
+    allows, oldest first.
 
-    Usage: ``piece = planner.next_slice()``; read its first page; if the API
-    reports more records than ``planner.fits`` allows, ``planner.too_many(piece,
-    total)`` gives a shorter piece from the same start (that page is discarded);
-    once a piece is read, ``planner.completed(piece, records)`` moves on.
+    Usage: ``piece = planner.next_slice()``; read its first page; unless
+    ``planner.fits(piece, total)`` for the ``totalDocs`` reported,
+    ``planner.too_many(piece, total)`` gives a shorter piece from the same start
+    (that page is discarded); once a piece is read, ``planner.completed(piece,
+    records)`` moves on.
 
     The planner remembers the last count it was told (``[lo, known_hi]`` holds
     ``known_total``), so that after a shorter piece it knows whether the rest of
-    that range fits, and it gallops (doubles) through empty stretches instead of
-    asking again about a range it already knows to be too large.
+    that range fits without asking again, and it gallops through empty
+    stretches, which are never cut by ``max_ms`` (nothing to re-read there).
     """
 
     def __init__(self, start: int, end: int, *, max_records: int, min_ms: int, max_ms: int | None = None) -> None:
@@ -111,9 +113,12 @@ class SlicePlanner:
     def next_slice(self) -> TimeSlice:
         return TimeSlice(self.lo, min(self.lo + self.length - 1, self.end))
 
-    def fits(self, total: int | None) -> bool:
-        """Whether a slice reported to hold ``total`` records is read as it is."""
-        return total is None or total <= self.limit
+    def fits(self, piece: TimeSlice, total: int | None) -> bool:
+        """Whether a piece reported to hold ``total`` records is read as it is."""
+        if total == 0:
+            return True
+        short_enough = not self.max_ms or piece.hi - piece.lo + 1 <= self.max_ms
+        return short_enough and (total is None or total <= self.limit)
 
     def too_many(self, piece: TimeSlice, total: int) -> TimeSlice | None:
         """A shorter piece from the same start, sized for the density just
@@ -131,29 +136,31 @@ class SlicePlanner:
         length = piece.hi - piece.lo + 1
         self.lo = piece.hi + 1
         if self.known_hi is not None and self.known_hi >= self.lo:
-            rest_length = self.known_hi - self.lo + 1
+            rest = TimeSlice(self.lo, self.known_hi)
             self.known_total = max(self.known_total - records, 0)
-            if self.fits(self.known_total):
-                self.length = self._bounded(rest_length)  # the rest of the known range, exactly
+            if self.fits(rest, self.known_total):
+                self.length = self._bounded(rest.hi - rest.lo + 1)  # the rest of the known range, exactly
                 return
             if records <= 0:  # still before the data: gallop
-                guess = max(2 * length, self._for_density(rest_length, self.known_total))
+                guess = max(2 * length, self._for_density(rest.hi - rest.lo + 1, self.known_total))
             else:
-                guess = self._for_density(length, records)
-            self.length = self._bounded(min(guess, rest_length // 2))
+                guess = self._capped(self._for_density(length, records))
+            self.length = self._bounded(min(guess, (rest.hi - rest.lo + 1) // 2))
             return
         self.known_hi = None
         if records <= 0:
             self.length = self._bounded(self.end - self.lo + 1)  # empty: try everything left
         else:
-            self.length = self._bounded(self._for_density(length, records))
+            self.length = self._bounded(self._capped(self._for_density(length, records)))
 
     def _for_density(self, length: int, records: int) -> int:
         """A length expected to hold about FILL x limit records, at this density."""
-        return int(length * self.limit * FILL / max(records, 1))
+        if records <= self.limit:
+            return length if records <= 0 else max(length, int(length * self.limit * FILL / records))
+        return int(length * self.limit * FILL / records)
+
+    def _capped(self, length: int) -> int:
+        return min(length, self.max_ms) if self.max_ms else length
 
     def _bounded(self, length: int) -> int:
-        length = max(length, self.min_ms)
-        if self.max_ms:
-            length = min(length, self.max_ms)
-        return max(1, length)
+        return max(length, self.min_ms, 1)

@@ -113,7 +113,7 @@ class IncrementalStream(CallioStream):
         total = envelope.total_docs(response)
         reading.reported = total
         planner, piece = reading.planner, reading.slice
-        if planner is None or piece is None or planner.fits(total):
+        if planner is None or piece is None or planner.fits(piece, total):
             return
         smaller = planner.too_many(piece, t.cast("int", total))
         if smaller is not None:

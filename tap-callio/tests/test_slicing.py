@@ -14,7 +14,7 @@ def read_all(planner: SlicePlanner, count_in) -> tuple[list[TimeSlice], int]:
     while not planner.finished:
         piece = planner.next_slice()
         total = count_in(piece)
-        if not planner.fits(total):
+        if not planner.fits(piece, total):
             smaller = planner.too_many(piece, total)
             if smaller is not None:
                 discarded += 1
@@ -57,19 +57,28 @@ def test_slices_are_contiguous_and_hold_at_most_the_limit():
 def test_a_slice_that_cannot_shrink_is_read_whole():
     planner = SlicePlanner(0, 59_999, max_records=10, min_ms=60_000)
     piece = planner.next_slice()
-    assert not planner.fits(500)
+    assert not planner.fits(piece, 500)
     assert planner.too_many(piece, 500) is None
 
 
-def test_longest_slice_setting_caps_the_length():
-    planner = SlicePlanner(0, 10 * DAY_MS - 1, max_records=10_000, min_ms=60_000, max_ms=DAY_MS)
-    slices, _ = read_all(planner, lambda _: 0)
-    assert len(slices) == 10
-    assert all(piece.hi - piece.lo + 1 == DAY_MS for piece in slices)
+def test_longest_slice_setting_caps_slices_that_hold_records_only():
+    # 40 years, records (10 a day) only in the last 10 days
+    end = 40 * 365 * DAY_MS - 1
+    data_from = end + 1 - 10 * DAY_MS
+
+    def count_in(piece: TimeSlice) -> int:
+        return max(0, piece.hi - max(piece.lo, data_from) + 1) * 10 // DAY_MS
+
+    planner = SlicePlanner(0, end, max_records=10_000, min_ms=60_000, max_ms=DAY_MS)
+    slices, discarded = read_all(planner, count_in)
+    assert all(piece.hi - piece.lo + 1 <= DAY_MS for piece in slices if count_in(piece))
+    assert slices[-1].hi == end
+    assert len(slices) + discarded <= 10 + 40, (len(slices), discarded)
 
 
 def test_a_lower_limit_makes_smaller_slices():
     planner = SlicePlanner(0, 10 * DAY_MS - 1, max_records=10_000, min_ms=60_000)
-    assert planner.fits(5_000)
+    piece = planner.next_slice()
+    assert planner.fits(piece, 5_000)
     planner.set_limit(300)
-    assert not planner.fits(5_000)
+    assert not planner.fits(piece, 5_000)
