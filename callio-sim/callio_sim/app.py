@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sys
@@ -54,6 +55,8 @@ class Simulator:
         self.stats: Counter[tuple[str, str, str]] = Counter()
         self.stats_lock = threading.Lock()
         self.delay_ms_total = 0.0  # latency added by the model since the last stats reset
+        self.in_flight = 0  # API requests being answered now
+        self.max_in_flight = 0  # the most at once since the last stats reset
         self._jitter = random.Random(cfg.seed)
         self._stop = threading.Event()
         self._group_names = {
@@ -72,6 +75,19 @@ class Simulator:
             self.stats[(endpoint, tenant or "", status)] += 1
         if self.cfg.log_requests:
             print(f"callio-sim: {endpoint} tenant={tenant or '-'} -> {status}", file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count an API request as in flight while it is answered (max_in_flight in stats:
+        how many requests a client had open at once)."""
+        with self.stats_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self.stats_lock:
+                self.in_flight -= 1
 
     def latency_s(self, records: int) -> float:
         """Seconds to hold an API reply under the latency model (0 when it is off); the
@@ -94,6 +110,7 @@ class Simulator:
         with self.stats_lock:
             items = list(self.stats.items())
             delay_ms_total = self.delay_ms_total
+            max_in_flight = self.max_in_flight
         by_endpoint: Counter[str] = Counter()
         by_tenant: Counter[str] = Counter()
         by_status: Counter[str] = Counter()
@@ -106,12 +123,14 @@ class Simulator:
             "by_endpoint": dict(by_endpoint), "by_tenant": dict(by_tenant), "by_status": dict(by_status),
             "entries": [{"endpoint": e, "tenant": t, "status": s, "count": n} for (e, t, s), n in sorted(items)],
             "latency_added_ms": round(delay_ms_total, 3),
+            "max_in_flight": max_in_flight,
         }
 
     def reset_stats(self) -> None:
         with self.stats_lock:
             self.stats.clear()
             self.delay_ms_total = 0.0
+            self.max_in_flight = self.in_flight
 
     # ----- API -------------------------------------------------------------------------------
 

@@ -83,7 +83,8 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/_sim"):
                 self._admin(method, path, params)
             elif path in API_ENDPOINTS:
-                self._api(method, path, params)
+                with self.sim.answering():
+                    self._api(method, path, params)
             else:
                 self._json(404, {"message": "Not found"})
         except (BrokenPipeError, ConnectionResetError):

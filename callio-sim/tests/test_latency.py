@@ -45,3 +45,10 @@ def test_jitter_stays_within_its_bound():
         _list_pages(handle, 5)
         added = handle.stats()["latency_added_ms"]
         assert 5 * 2 < added < 5 * (2 + 4)
+
+
+def test_stats_count_the_requests_answered_at_once():
+    with running_simulator(**OPTIONS, latency_ms=300) as handle:
+        handle.reset_stats()
+        _list_pages(handle, 2)  # one after the other
+        assert handle.stats()["max_in_flight"] == 1
