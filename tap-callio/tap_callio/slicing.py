@@ -120,15 +120,27 @@ class SlicePlanner:
         short_enough = not self.max_ms or piece.hi - piece.lo + 1 <= self.max_ms
         return short_enough and (total is None or total <= self.limit)
 
-    def too_many(self, piece: TimeSlice, total: int) -> TimeSlice | None:
+    def too_many(self, piece: TimeSlice, total: int, newest: tuple[int, int] | None = None) -> TimeSlice | None:
         """A shorter piece from the same start, sized for the density just
-        reported; None when the piece cannot shrink (then read it whole)."""
+        reported; None when the piece cannot shrink (then read it whole).
+
+        ``newest`` is (records on the first page, oldest key among them): the
+        page holds the piece's newest records, so it tells how densely the
+        piece is filled at its recent end. If at that density all ``total``
+        records fit in (half of) the piece's newer part, the older part is
+        probably empty: it becomes the next piece (one request) instead of
+        a binary search through empty years."""
         length = piece.hi - piece.lo + 1
         if length <= self.min_ms:
             return None
         self.known_hi, self.known_total = piece.hi, total
         # at least halve, so that an uneven stretch still converges quickly
-        self.length = self._bounded(min(self._for_density(length, total), length // 2))
+        shrunk = min(self._for_density(length, total), length // 2)
+        if newest is not None and 0 < newest[0] < total and piece.lo <= newest[1] <= piece.hi:
+            span_of_all = (piece.hi - newest[1] + 1) * total // newest[0]
+            probably_empty = length - 2 * span_of_all
+            shrunk = max(shrunk, probably_empty)
+        self.length = self._bounded(shrunk)
         return self.next_slice()
 
     def completed(self, piece: TimeSlice, records: int) -> None:

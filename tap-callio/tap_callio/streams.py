@@ -115,9 +115,17 @@ class IncrementalStream(CallioStream):
         planner, piece = reading.planner, reading.slice
         if planner is None or piece is None or planner.fits(piece, total):
             return
-        smaller = planner.too_many(piece, t.cast("int", total))
+        smaller = planner.too_many(piece, t.cast("int", total), self._newest_on_page(response))
         if smaller is not None:
             raise Reslice(smaller)
+
+    def _newest_on_page(self, response: t.Any) -> tuple[int, int] | None:
+        """(records on this first page, the oldest key among them): the slice's newest records."""
+        keys = [
+            parse_epoch_ms(doc.get(self.replication_key)) for doc in envelope.docs(response) if isinstance(doc, dict)
+        ]
+        known = [key for key in keys if key is not None]
+        return (len(known), min(known)) if known else None
 
     @override
     def accept(self, record: dict) -> bool:

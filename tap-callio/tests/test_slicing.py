@@ -82,3 +82,17 @@ def test_a_lower_limit_makes_smaller_slices():
     assert planner.fits(piece, 5_000)
     planner.set_limit(300)
     assert not planner.fits(piece, 5_000)
+
+
+def test_the_first_pages_density_skips_empty_years_in_one_step():
+    # 56 years, 20,000 records in the last 120 days; the first page (500 newest) spans 3 days
+    end = 56 * 365 * DAY_MS - 1
+    planner = SlicePlanner(0, end, max_records=10_000, min_ms=60_000)
+    piece = planner.next_slice()
+    smaller = planner.too_many(piece, 20_000, newest=(500, end + 1 - 3 * DAY_MS))
+    assert smaller is not None
+    # everything before twice the span those 20,000 records would need at that density
+    assert smaller == TimeSlice(0, end - 2 * 120 * DAY_MS)
+    planner.completed(smaller, 0)
+    # the rest is read in slices sized for its known count
+    assert planner.fits(planner.next_slice(), 20_000) is False
