@@ -75,14 +75,6 @@ def measure(calls: int) -> dict:
             raise SystemExit(f"tap failed:\n{tap.stderr_tail}")
         tap_records = b.tap_records_read(tap, "PK", "calls")
         requests_sent = b.api_requests(sim.stats(), "/call")
-        # the same tap with the profile's suggested changes (tap_proposed.py), for comparison
-        server_before = b.server_cpu_s(sim)
-        proposed = b.run_measured([sys.executable, str(b.BENCH_DIR / "tap_proposed.py"),
-                                   *b.tap_argv(config, catalog)[1:]])
-        proposed_server_cpu = b.server_cpu_s(sim) - server_before
-        if proposed.returncode != 0:
-            raise SystemExit(f"tap_proposed failed:\n{proposed.stderr_tail}")
-        proposed_records = b.tap_records_read(proposed, "PK", "calls")
 
     floor_rate = floor_records / floor.wall_s
     floor_cost = (floor.cpu_s + floor_server_cpu) / floor_records
@@ -102,13 +94,6 @@ def measure(calls: int) -> dict:
                 "startup_cpu_s": round(startup.cpu_s, 2),
                 "records_per_cpu_s_after_startup": round(tap_records / max(tap.cpu_s - startup.cpu_s, 1e-9)),
                 "max_rss_mb": round(tap.max_rss_mb, 1), "server_cpu_s": round(tap_server_cpu, 2)},
-        "tap_proposed": {"records": proposed_records, "wall_s": round(proposed.wall_s, 2),
-                         "cpu_s": round(proposed.cpu_s, 2),
-                         "records_per_s": round(proposed_records / proposed.wall_s),
-                         "records_per_cpu_s": round(proposed_records / proposed.cpu_s),
-                         "server_cpu_s": round(proposed_server_cpu, 2),
-                         "ratio_wall": round(proposed_records / proposed.wall_s / floor_rate, 2),
-                         "ratio_idle_projection": idle_ratio(proposed_records, proposed.cpu_s + proposed_server_cpu)},
         "ratio_wall": round(tap_rate / floor_rate, 2),
         "ratio_cpu": round((tap_records / tap.cpu_s) / (floor_records / floor.cpu_s), 2),
         # client and server take turns (one request at a time), so on an idle machine the wall
@@ -138,13 +123,9 @@ def main() -> None:
           f"{t['records_per_s']:,} records/s ({t['records_per_cpu_s']:,} per tap CPU-s; "
           f"start-up {t['startup_s']} s / {t['startup_cpu_s']} CPU-s included; "
           f"{t['records_per_cpu_s_after_startup']:,} per CPU-s after it)")
-    p = result["tap_proposed"]
-    print(f"  tap_proposed.py (profile's fixes): {p['records']:,} records in {p['wall_s']} s = "
-          f"{p['records_per_s']:,} records/s ({p['records_per_cpu_s']:,} per tap CPU-s), ratio {p['ratio_wall']}")
     print(f"  ratio tap/floor: {result['ratio_wall']} (wall, loaded machine), {result['ratio_cpu']} (client CPU), "
-          f"{result['ratio_idle_projection']} (idle-machine projection: client + server CPU); proposed "
-          f"{p['ratio_idle_projection']}   goal >= 0.5")
-    print(f"  server CPU-s: floor {f['server_cpu_s']}, tap {t['server_cpu_s']}, proposed {p['server_cpu_s']}")
+          f"{result['ratio_idle_projection']} (idle-machine projection: client + server CPU)   goal >= 0.5")
+    print(f"  server CPU-s: floor {f['server_cpu_s']}, tap {t['server_cpu_s']}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -176,23 +175,6 @@ def tap_argv(config: Path, catalog: Path, state: Path | None = None) -> list[str
     return argv
 
 
-def count_records(path: Path, stream: str) -> tuple[int, int, str | None]:
-    """(RECORD messages of `stream`, distinct ids, last STATE line) in a Singer output file."""
-    total = 0
-    ids: set[str] = set()
-    last_state = None
-    with open(path, "rb") as lines:
-        for line in lines:
-            if line.startswith(b'{"type":"RECORD"') or b'"type": "RECORD"' in line[:40]:
-                msg = json.loads(line)
-                if msg.get("stream") == stream:
-                    total += 1
-                    ids.add(msg["record"]["_id"])
-            elif b'"STATE"' in line[:40]:
-                last_state = line.decode()
-    return total, len(ids), last_state
-
-
 def tap_records_read(run: ChildRun, tenant: str, stream: str) -> int:
     """Records the tap read, from its end-of-run summary on stderr."""
     for line in reversed(run.stderr_tail.splitlines()):
@@ -235,14 +217,3 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small volumes (the whole suite in < 3 min)")
     return parser
-
-
-def fmt_int(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def need(path: str) -> str:
-    found = shutil.which(path)
-    if not found:
-        raise SystemExit(f"bench: {path} not found")
-    return found

@@ -36,7 +36,7 @@ fi
 
 started=$SECONDS
 failed=()
-for name in throughput memory requests profile e2e; do
+for name in throughput latency memory requests profile e2e; do
   say "bench_$name.py ${quick[*]:-}"
   if ! "$venv/bin/python" "$bench/bench_$name.py" "${quick[@]}"; then
     failed+=("$name")

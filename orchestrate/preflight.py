@@ -12,7 +12,7 @@ generators check the environment name. What is checked:
   read from the shell and ``.env``: a value Meltano would choke on (a 50-line traceback) or
   misread (``01/11/2026``: 1 November or 11 January?) is refused here;
 - the API URL has a scheme and a host;
-- the old script's variables this pipeline reads differently (``API_TIME_SLICE_MS=0``, both
+- the old script's variables this pipeline reads differently (both
   ``CALLIO_ACCOUNTS_FILE`` and ``CALLIO_ACCOUNTS_JSON``, the scheduler's slot lists, ``LOG_LEVEL``);
 - for BigQuery jobs: ``BQ_PROJECT_ID`` (set, not a placeholder, the key's project) and the service
   account key (``SERVICE_ACCOUNT_KEY_FILE`` readable JSON of a service account, or
@@ -156,10 +156,6 @@ def setting_problems(plugin_names: list[str]) -> list[str]:
 def legacy_problems() -> list[str]:
     """The old script's variables whose meaning changed: refused with their new home."""
     problems = []
-    slice_ms = _given("API_TIME_SLICE_MS")
-    if slice_ms is not None and slice_ms.strip() == "0":
-        problems.append("API_TIME_SLICE_MS=0 (one slice for the whole range) is not supported: the bookmark moves "
-                        "slice by slice (tap-callio setting time_slice_ms); leave it unset for one day per slice")
     accounts_json = (_given("CALLIO_ACCOUNTS_JSON") or "").strip().strip("'\"")
     if _given("CALLIO_ACCOUNTS_FILE") and accounts_json not in ("", "[]"):
         problems.append("CALLIO_ACCOUNTS_FILE and CALLIO_ACCOUNTS_JSON are both set: the old script used the file, "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 import sys
 import threading
 import time
@@ -52,6 +54,10 @@ class Simulator:
         self.faults = FaultBook(cfg.seed)
         self.stats: Counter[tuple[str, str, str]] = Counter()
         self.stats_lock = threading.Lock()
+        self.delay_ms_total = 0.0  # latency added by the model since the last stats reset
+        self.in_flight = 0  # API requests being answered now
+        self.max_in_flight = 0  # the most at once since the last stats reset
+        self._jitter = random.Random(cfg.seed)
         self._stop = threading.Event()
         self._group_names = {
             name: {g["_id"]: g["name"] for g in t.groups} for name, t in self.tenants.items()
@@ -70,9 +76,41 @@ class Simulator:
         if self.cfg.log_requests:
             print(f"callio-sim: {endpoint} tenant={tenant or '-'} -> {status}", file=sys.stderr, flush=True)
 
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count an API request as in flight while it is answered (max_in_flight in stats:
+        how many requests a client had open at once)."""
+        with self.stats_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self.stats_lock:
+                self.in_flight -= 1
+
+    def latency_s(self, records: int) -> float:
+        """Seconds to hold an API reply under the latency model (0 when it is off); the
+        planned delay is added to the statistics, so tests check the model without a clock."""
+        cfg = self.cfg
+        if not (cfg.latency_ms or cfg.latency_per_record_ms or cfg.latency_jitter_ms):
+            return 0.0
+        with self.stats_lock:
+            jitter = self._jitter.random() * cfg.latency_jitter_ms
+            delay_ms = cfg.latency_ms + cfg.latency_per_record_ms * records + jitter
+            self.delay_ms_total += delay_ms
+        return delay_ms / 1000
+
+    def latency_model(self) -> dict[str, float]:
+        cfg = self.cfg
+        return {"round_trip_ms": cfg.latency_ms, "per_record_ms": cfg.latency_per_record_ms,
+                "jitter_ms": cfg.latency_jitter_ms}
+
     def stats_report(self) -> dict[str, Any]:
         with self.stats_lock:
             items = list(self.stats.items())
+            delay_ms_total = self.delay_ms_total
+            max_in_flight = self.max_in_flight
         by_endpoint: Counter[str] = Counter()
         by_tenant: Counter[str] = Counter()
         by_status: Counter[str] = Counter()
@@ -84,11 +122,15 @@ class Simulator:
             "total": sum(n for _, n in items),
             "by_endpoint": dict(by_endpoint), "by_tenant": dict(by_tenant), "by_status": dict(by_status),
             "entries": [{"endpoint": e, "tenant": t, "status": s, "count": n} for (e, t, s), n in sorted(items)],
+            "latency_added_ms": round(delay_ms_total, 3),
+            "max_in_flight": max_in_flight,
         }
 
     def reset_stats(self) -> None:
         with self.stats_lock:
             self.stats.clear()
+            self.delay_ms_total = 0.0
+            self.max_in_flight = self.in_flight
 
     # ----- API -------------------------------------------------------------------------------
 
@@ -108,6 +150,10 @@ class Simulator:
 
     def list_page(self, endpoint: str, tenant: str, params: dict[str, str]) -> bytes:
         """One page of an API listing, serialised (envelope + docs)."""
+        return self.list_page_counted(endpoint, tenant, params)[0]
+
+    def list_page_counted(self, endpoint: str, tenant: str, params: dict[str, str]) -> tuple[bytes, int]:
+        """One page of an API listing, serialised, and the number of records on it."""
         data = self.tenants[tenant]
         page = _int_param(params.get("page"), 1, minimum=1)
         default_size = self.cfg.default_page_size
@@ -138,7 +184,7 @@ class Simulator:
                 field = sort[:-4] if descending else sort[:-3]
                 total, keys = data.query_customers(field, descending, created, updated, offset, size)
                 docs = self._present(data, "customers", keys, data.customers(keys))
-        return dumps(envelope(docs, total, page, size, has_filter))
+        return dumps(envelope(docs, total, page, size, has_filter)), len(docs)
 
     def _present(self, data: TenantData, stream: str, keys: list[int], recs: list[dict]) -> list[dict]:
         if not self.cfg.quirks:

@@ -52,6 +52,11 @@ class SimConfig:
     late_minutes: float = 5.0  # how far in the past late CDRs are written
     result_window: int = 10_000
     default_page_size: int = 10
+    # Latency model for benchmarks (all 0 = off): every API request is answered after
+    # round_trip + per_record x records in the reply + a uniform share of jitter (seeded).
+    latency_ms: float = 0.0
+    latency_per_record_ms: float = 0.0
+    latency_jitter_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.now_ms:
@@ -63,6 +68,8 @@ class SimConfig:
             raise ValueError("at least one tenant is required")
         if self.staff < 1 or self.groups < 1:
             raise ValueError("--staff and --groups must be at least 1")
+        if min(self.latency_ms, self.latency_per_record_ms, self.latency_jitter_ms) < 0:
+            raise ValueError("--latency-* values must not be negative")
 
     def bursts_for(self, tenant: str) -> list[Burst]:
         return [b for b in self.bursts if b.tenant in (None, tenant)]

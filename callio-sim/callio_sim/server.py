@@ -83,7 +83,8 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/_sim"):
                 self._admin(method, path, params)
             elif path in API_ENDPOINTS:
-                self._api(method, path, params)
+                with self.sim.answering():
+                    self._api(method, path, params)
             else:
                 self._json(404, {"message": "Not found"})
         except (BrokenPipeError, ConnectionResetError):
@@ -112,6 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         rule = sim.faults.pick(path, tenant)
         if rule is not None and self._inject(rule, path, tenant):
             return
+        records = 0
         try:
             if path == "/auth/login":
                 if method != "POST":
@@ -122,13 +124,21 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(405, "Method not allowed")
                 if not valid or tenant is None:
                     raise ApiError(401, "Unauthorized")
-                payload = sim.list_page(path, tenant, params)
+                payload, records = sim.list_page_counted(path, tenant, params)
         except ApiError as err:
+            self._hold(sim.latency_s(0))
             sim.count(path, tenant, str(err.status))
             self._json(err.status, {"statusCode": err.status, "message": err.message})
             return
+        self._hold(sim.latency_s(records))
         sim.count(path, tenant, "200")
         self._send(200, payload)
+
+    @staticmethod
+    def _hold(seconds: float) -> None:
+        """The latency model: the network round trip and the backend's time (benchmarks)."""
+        if seconds > 0:
+            time.sleep(seconds)
 
     def _inject(self, rule: FaultRule, path: str, tenant: str | None) -> bool:
         """Apply a fault; True when the request is fully handled by it."""
@@ -206,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
                 cfg = sim.cfg
                 self._json(200, {"seed": cfg.seed, "tenants": list(cfg.tenants), "now_ms": cfg.now_ms,
                                  "sim_now": sim.now(), "quirks": cfg.quirks, "days": cfg.days,
-                                 "customer_days": cfg.customer_days})
+                                 "customer_days": cfg.customer_days, "latency": sim.latency_model()})
             elif route == "/stats" and method == "GET":
                 self._json(200, sim.stats_report())
             elif route == "/stats/reset" and method == "POST":

@@ -16,6 +16,7 @@ OLD_NAMES = {
     "start_date": "new",
     "days_to_fetch_if_empty": "DAYS_TO_FETCH_IF_EMPTY",
     "request_timeout": "REQUEST_TIMEOUT",
+    "tenant_concurrency": "new",
     "customers_lookback_ms": "OVERLAP_MS",
     "calls_lookback_ms": "new (late call records)",
     "time_slice_ms": "API_TIME_SLICE_MS",

@@ -49,7 +49,9 @@ class TenantTokens:
         self._session = session or requests.Session()
         self._tokens: dict[str, str] = {}
         self._failed: dict[str, str] = {}
-        self._lock = threading.Lock()
+        # one lock per tenant: tenants are read side by side, and one tenant's login retries
+        # must not hold the others
+        self._locks = {tenant: threading.Lock() for tenant in self._accounts}
         self.logins: dict[str, int] = {}
 
     def secrets(self) -> list[str]:
@@ -61,14 +63,14 @@ class TenantTokens:
         return [v for v in values if v]
 
     def token(self, tenant: str) -> str:
-        with self._lock:
+        with self._locks[tenant]:
             if tenant in self._tokens:
                 return self._tokens[tenant]
             return self._obtain(tenant)
 
     def refresh(self, tenant: str, rejected: str | None) -> str:
         """After a 401: log in again (static tokens cannot be renewed)."""
-        with self._lock:
+        with self._locks[tenant]:
             current = self._tokens.get(tenant)
             if current is not None and current != rejected:
                 return current  # another stream already renewed it

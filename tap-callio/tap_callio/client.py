@@ -1,10 +1,12 @@
 """Base REST stream shared by every Callio endpoint: URL, per-tenant auth and
-partitions, retries with back-off, response validation, lenient parsing, and
-tenant isolation (a failing tenant is logged and recorded, never raised)."""
+partitions, retries with back-off, response validation, lenient parsing,
+tenants read side by side (tenant_pool.py), and tenant isolation (a failing
+tenant is logged and recorded, never raised)."""
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 import typing as t
 
@@ -12,11 +14,13 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
+from typing_extensions import override
 
 from tap_callio import envelope
 from tap_callio.auth import LoginError, TenantAuthenticator
 from tap_callio.records import UnusableRecord, record_id
 from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
+from tap_callio.tenant_pool import TenantPool
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -41,6 +45,19 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class TenantReading(threading.local):
+    """What one tenant's reader is doing, private to its worker thread (several
+    tenants of one stream are read at once by the same stream object)."""
+
+    tenant: str | None = None
+    run: StreamRun | None = None
+
+
+class Marker:
+    """Base of the non-record items a tenant reader yields, handled in the main
+    thread in order with the records (see ``on_marker``)."""
+
+
 class CallioStream(RESTStream):
     """Callio listing endpoint, one partition (and one bookmark) per tenant."""
 
@@ -51,10 +68,22 @@ class CallioStream(RESTStream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     record_builder: t.ClassVar[t.Callable[[t.Mapping, str, str], dict]]
 
+    reading_type: t.ClassVar[type[TenantReading]] = TenantReading
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._reading = self.reading_type()
+        self._pool: TenantPool | None = None
+        self._pool_contexts: dict[str, Context] = {}
+        self._pool_runs: dict[str, StreamRun] = {}
         super().__init__(*args, **kwargs)
-        self._tenant: str | None = None
-        self._run: StreamRun | None = None
+
+    @property
+    def _tenant(self) -> str | None:
+        return self._reading.tenant
+
+    @property
+    def _run(self) -> StreamRun | None:
+        return self._reading.run
 
     # -- where and who ---------------------------------------------------------
 
@@ -77,6 +106,18 @@ class CallioStream(RESTStream):
     @property
     def page_size(self) -> int:
         return int(self.config.get("page_size", 500))
+
+    @property
+    def tenant_concurrency(self) -> int:
+        return max(1, int(self.config.get("tenant_concurrency", 4) or 1))
+
+    @property
+    @override
+    def requests_session(self) -> requests.Session:
+        # One HTTP session per tenant, shared by its streams (keep-alive) and used by one
+        # thread at a time: the SDK's single session is not safe across threads (its
+        # build_prepared_request sets ``session.auth``, which is the tenant's token).
+        return self._tap.sessions.get(self._tenant or "")
 
     # -- requests, retries, validation ----------------------------------------
 
@@ -185,17 +226,77 @@ class CallioStream(RESTStream):
             reason,
         )
 
-    # -- per-tenant run with isolation ----------------------------------------
+    # -- tenants side by side --------------------------------------------------
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        """The SDK syncs partitions one after the other and finalizes each one's
+        state when its get_records ends.  The first call starts every tenant's
+        reader (tenant_pool.py); each call then writes whatever any tenant has
+        read, in arrival order, and returns once *its* tenant is finished, so the
+        SDK's per-partition finalisation still comes after that tenant's last
+        record and bookmark.  Records of other tenants carry their own ``tenant``
+        field, so the SDK's partition bookkeeping does not alter them."""
         tenant = (context or {}).get("tenant")
         if tenant is None:
             return
-        self._tenant = tenant
-        run = self._tap.run_log.start(tenant, self.name)
-        self._run = run
+        pool = self._pool
+        if pool is None or tenant not in pool.tenants:
+            pool = self._pool = self._start_pool(context)
+        contexts, runs = self._pool_contexts, self._pool_runs
+        completed = False
         try:
-            yield from self.read_tenant(context, run)
+            for who, batch in pool.drain_until(tenant):
+                for item in batch:
+                    if isinstance(item, Marker):
+                        self.on_marker(contexts.get(who, {"tenant": who}), runs[who], item)
+                    else:
+                        yield item
+            completed = True
+        finally:
+            pool.handed_over.add(tenant)
+            if not completed or pool.handed_over.issuperset(pool.tenants):
+                pool.close()
+                self._pool = None
+
+    def _start_pool(self, context: Context) -> TenantPool:
+        partitions = [p for p in self.partitions or [] if p.get("tenant") is not None]
+        if context not in partitions:
+            partitions = [context]
+        # state and run log are read and written in the main thread only
+        starts = {p["tenant"]: self.tenant_start(p) for p in partitions}
+        runs = {p["tenant"]: self._tap.run_log.start(p["tenant"], self.name) for p in partitions}
+        contexts = {p["tenant"]: p for p in partitions}
+        self._pool_contexts, self._pool_runs = contexts, runs
+
+        def read(tenant: str) -> t.Iterator[t.Any]:
+            return self._read_isolated(contexts[tenant], runs[tenant], starts[tenant])
+
+        pool = TenantPool(
+            list(contexts),
+            read,
+            concurrency=self.tenant_concurrency,
+            batch_size=self.page_size,
+            is_marker=lambda item: isinstance(item, Marker),
+        )
+        pool.start()
+        return pool
+
+    def tenant_start(self, context: Context) -> t.Any:
+        """What a tenant's reader needs from the state (main thread; overridden)."""
+        return None
+
+    def on_marker(self, context: Context, run: StreamRun, marker: Marker) -> None:
+        """Handle a reader's marker in the main thread, after every record before it was written."""
+
+    # -- per-tenant run with isolation (in the tenant's worker thread) ----------
+
+    def _read_isolated(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
+        tenant = context["tenant"]
+        self._reading.tenant = tenant
+        self._reading.run = run
+        try:
+            yield from self.read_tenant(context, run, start)
         except LoginError as exc:
             run.fail(STATUS_ERROR_LOGIN, str(exc))
             self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, exc)
@@ -215,7 +316,8 @@ class CallioStream(RESTStream):
                 run.requests,
             )
 
-    def read_tenant(self, context: Context | None, run: StreamRun) -> t.Iterator[dict]:
+    def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
+        """Records (and markers) of one tenant, in its worker thread."""
         raise NotImplementedError
 
 

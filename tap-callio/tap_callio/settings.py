@@ -49,15 +49,27 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "start_date",
         th.DateTimeType,
-        description="First time to sync when a tenant has no bookmark yet (ISO date-time, UTC if naive).",
+        description=(
+            "First time to sync calls when a tenant has no bookmark yet (ISO date-time, UTC if naive); "
+            "a first sync reads every customer."
+        ),
     ),
     th.Property(
         "days_to_fetch_if_empty",
         th.IntegerType,
         default=30,
-        description="Without bookmark and start_date: how many days back from now to start.",
+        description="Calls, without bookmark and start_date: how many days back from now to start.",
     ),
     th.Property("request_timeout", th.NumberType, default=90, description="Seconds per HTTP request."),
+    th.Property(
+        "tenant_concurrency",
+        th.IntegerType,
+        default=4,
+        description=(
+            "Tenants read at the same time (1 = one after the other). A tenant's retries and "
+            "Retry-After waits slow that tenant only."
+        ),
+    ),
     th.Property(
         "customers_lookback_ms",
         th.IntegerType,
@@ -73,16 +85,18 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "time_slice_ms",
         th.IntegerType,
-        default=86_400_000,
-        description="Length of one time slice; the bookmark advances slice by slice.",
+        description=(
+            "Longest time slice holding records (unset or 0: no limit). Slices are sized from the record "
+            "counts the API reports, up to 10,000 records each; the bookmark advances slice by slice."
+        ),
     ),
     th.Property(
         "min_time_slice_ms",
         th.IntegerType,
         default=60_000,
         description=(
-            "Smallest slice: a slice holding more than the 10,000 result window is halved "
-            "down to this length before it is read, so that a restart re-reads less."
+            "Shortest slice: a slice holding more than 10,000 records is shortened, "
+            "down to this length, before it is read, so that a restart re-reads less."
         ),
     ),
     th.Property(
@@ -178,12 +192,13 @@ def check_numbers(config: t.Mapping[str, t.Any]) -> None:
     page_size = config.get("page_size", MAX_PAGE_SIZE)
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ConfigProblem(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
-    positive = ("time_slice_ms", "min_time_slice_ms", "request_timeout")
+    positive = ("min_time_slice_ms", "request_timeout", "tenant_concurrency")
     for name in positive:
         value = config.get(name)
         if value is not None and (not isinstance(value, (int, float)) or value <= 0):
             raise ConfigProblem(f"{name} must be a positive number")
     not_negative = (
+        "time_slice_ms",  # 0, like unset: no limit (the old script's "one slice")
         "customers_lookback_ms",
         "calls_lookback_ms",
         "safety_lag_ms",

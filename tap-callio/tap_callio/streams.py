@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import collections
+import dataclasses
 import typing as t
 from importlib import resources
 
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_callio import envelope, records
-from tap_callio.client import CallioStream, now_ms
+from tap_callio.client import CallioStream, Marker, TenantReading, now_ms
 from tap_callio.pagination import RESULT_WINDOW, KeysetPaginator, KeysetToken, SnapshotPaginator
 from tap_callio.parsing import parse_epoch_ms
-from tap_callio.slicing import TimeSlice, halves, iso, run_end, run_start, time_slices
+from tap_callio.slicing import SlicePlanner, TimeSlice, iso, run_end, run_start
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -23,50 +24,74 @@ if t.TYPE_CHECKING:
 SCHEMAS = SchemaDirectory(resources.files(__package__) / "schemas")
 
 
-class SplitSlice(Exception):
-    """The slice holds more than the result window: read it as two halves."""
+class Reslice(Exception):
+    """The slice holds more records than a slice may: read a shorter one instead."""
 
-    def __init__(self, pieces: tuple[TimeSlice, TimeSlice]) -> None:
-        super().__init__("split")
-        self.pieces = pieces
+    def __init__(self, piece: TimeSlice) -> None:
+        super().__init__("reslice")
+        self.piece = piece
+
+
+@dataclasses.dataclass(frozen=True)
+class SliceDone(Marker):
+    """Every record of the tenant's slice ending at ``hi`` was yielded before this."""
+
+    hi: int
+
+
+class IncrementalReading(TenantReading):
+    """Per-thread state of the slice being read (see TenantReading)."""
+
+    slice: TimeSlice | None = None
+    paginator: KeysetPaginator | None = None
+    planner: SlicePlanner | None = None
+    reported: int | None = None  # totalDocs of the slice's first page
 
 
 class IncrementalStream(CallioStream):
     """Time-sliced, keyset-paged incremental stream.
 
-    Slices are read oldest to newest, each newest-first; records are emitted
+    Slices are read oldest to newest, each newest-first, sized from the
+    ``totalDocs`` the API reports (slicing.SlicePlanner); records are emitted
     as they arrive, and the bookmark becomes a slice's upper bound only once
-    that slice is complete (see README, "State").
+    that slice is complete and written (see README, "State").
     """
 
     from_param: t.ClassVar[str]
     to_param: t.ClassVar[str]
     lookback_setting: t.ClassVar[str]
     lookback_default: t.ClassVar[int]
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._slice: TimeSlice | None = None
-        self._paginator: KeysetPaginator | None = None
+    # A first sync reads the whole history, not just start_date / days_to_fetch_if_empty.
+    first_sync_reads_everything: t.ClassVar[bool] = False
+    reading_type = IncrementalReading
+    _reading: IncrementalReading
 
     # The SDK would move the bookmark with every record; ours moves per slice.
+    # Private SDK member (called by Stream._sync_records for each record);
+    # tests/test_sdk_contract.py fails if the SDK stops calling it.
+    @override
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
         pass
 
+    @override
     def get_new_paginator(self) -> KeysetPaginator:
-        assert self._slice is not None
-        self._paginator = KeysetPaginator(
-            lo=self._slice.lo,
-            hi=self._slice.hi,
+        piece = self._reading.slice
+        assert piece is not None
+        paginator = KeysetPaginator(
+            lo=piece.lo,
+            hi=piece.hi,
             key=t.cast("str", self.replication_key),
             page_size=self.page_size,
         )
-        return self._paginator
+        self._reading.paginator = paginator
+        return paginator
 
+    @override
     def get_url_params(self, context: Context | None, next_page_token: KeysetToken | None) -> dict:
-        assert self._slice is not None
-        token = next_page_token or KeysetToken(upper=self._slice.hi)
-        lower, upper = token.query_bounds(self._slice.lo)
+        piece = self._reading.slice
+        assert piece is not None
+        token = next_page_token or KeysetToken(upper=piece.hi)
+        lower, upper = token.query_bounds(piece.lo)
         return {
             "page": token.page,
             "pageSize": self.page_size,
@@ -75,29 +100,43 @@ class IncrementalStream(CallioStream):
             self.to_param: upper,
         }
 
+    @override
     def parse_response(self, response: t.Any) -> t.Iterator[dict]:
-        paginator = self._paginator
-        if paginator is not None and paginator.count == 0 and self._slice is not None:
-            self._maybe_split(response, self._slice)
+        reading = self._reading
+        if reading.paginator is not None and reading.paginator.count == 0:
+            self._check_size(response)
         yield from super().parse_response(response)
 
-    def _maybe_split(self, response: t.Any, piece: TimeSlice) -> None:
+    def _check_size(self, response: t.Any) -> None:
+        """First page of a slice: if it holds too many records, raise before any is emitted."""
+        reading = self._reading
         total = envelope.total_docs(response)
-        if total is None or total <= RESULT_WINDOW:
+        reading.reported = total
+        planner, piece = reading.planner, reading.slice
+        if planner is None or piece is None or planner.fits(piece, total):
             return
-        pieces = halves(piece, int(self.config.get("min_time_slice_ms", 60_000)))
-        if pieces is not None:
-            raise SplitSlice(pieces)
+        smaller = planner.too_many(piece, t.cast("int", total), self._newest_on_page(response))
+        if smaller is not None:
+            raise Reslice(smaller)
 
+    def _newest_on_page(self, response: t.Any) -> tuple[int, int] | None:
+        """(records on this first page, the oldest key among them): the slice's newest records."""
+        keys = [
+            parse_epoch_ms(doc.get(self.replication_key)) for doc in envelope.docs(response) if isinstance(doc, dict)
+        ]
+        known = [key for key in keys if key is not None]
+        return (len(known), min(known)) if known else None
+
+    @override
     def accept(self, record: dict) -> bool:
-        paginator = self._paginator
+        paginator = self._reading.paginator
         key_value = record[t.cast("str", self.replication_key)]
         if paginator is None:
             return True
         # Client-side check of the server's time filter, then boundary dedupe.
         return paginator.in_range(key_value) and not paginator.already_read(record["_id"], key_value)
 
-    # -- the run of one tenant -----------------------------------------------
+    # -- the bookmark (main thread) ----------------------------------------------
 
     def _bookmark(self, context: Context | None) -> int | None:
         state = self.get_context_state(context)
@@ -110,24 +149,54 @@ class IncrementalStream(CallioStream):
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
         self.state_manager.is_flushed = False
+        # Private SDK member: writes the STATE message (tests/test_sdk_contract.py).
         self._write_state_message()
 
-    def read_tenant(self, context: Context | None, run: StreamRun) -> t.Iterator[dict]:
+    @override
+    def tenant_start(self, context: Context) -> int | None:
+        return self._bookmark(context)
+
+    @override
+    def on_marker(self, context: Context, run: StreamRun, marker: Marker) -> None:
+        if not isinstance(marker, SliceDone):
+            return
         bookmark = self._bookmark(context)
-        run.bookmark_start = run.bookmark_reached = bookmark
-        now = now_ms()
-        start = run_start(
+        if bookmark is None or marker.hi > bookmark:
+            self._save_bookmark(context, marker.hi)
+            run.bookmark_reached = marker.hi
+
+    # -- the run of one tenant (its worker thread) ---------------------------------
+
+    def first_time(self, bookmark: int | None, now: int) -> int:
+        if bookmark is None and self.first_sync_reads_everything:
+            return 0
+        return run_start(
             bookmark=bookmark,
             lookback_ms=int(self.config.get(self.lookback_setting, self.lookback_default)),
             start_date=self.config.get("start_date"),
             days_if_empty=int(self.config.get("days_to_fetch_if_empty", 30)),
             now_ms=now,
         )
+
+    @override
+    def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
+        bookmark = t.cast("int | None", start)
+        run.bookmark_start = run.bookmark_reached = bookmark
+        now = now_ms()
+        first = self.first_time(bookmark, now)
         end = run_end(now, int(self.config.get("safety_lag_ms", 60_000)))
         cap = int(self.config.get("max_records_per_run", 0) or 0)
-        self.logger.info("tenant %s stream %s: reading %s .. %s", self._tenant, self.name, iso(start), iso(end))
-        pending = collections.deque(time_slices(start, end, int(self.config.get("time_slice_ms", 86_400_000))))
-        while pending:
+        self.logger.info("tenant %s stream %s: reading %s .. %s", self._tenant, self.name, iso(first), iso(end))
+        planner = SlicePlanner(
+            first,
+            end,
+            max_records=RESULT_WINDOW,
+            min_ms=int(self.config.get("min_time_slice_ms", 60_000)),
+            max_ms=int(self.config.get("time_slice_ms") or 0) or None,
+        )
+        reading = self._reading
+        reading.planner = planner
+        while not planner.finished:
             if cap and run.records_read >= cap:
                 self.logger.info(
                     "tenant %s stream %s: record cap %d reached, resuming from %s next run",
@@ -137,30 +206,39 @@ class IncrementalStream(CallioStream):
                     iso(run.bookmark_reached),
                 )
                 break
-            piece = pending.popleft()
-            self._slice = piece
-            read_before = run.records_read
-            try:
-                for record in self.request_records(context):
-                    run.records_read += 1
-                    yield record
-            except SplitSlice as split:
-                pending.extendleft(reversed(split.pieces))
-                continue
-            finally:
-                self._paginator = None
-            if bookmark is None or piece.hi > bookmark:
-                bookmark = piece.hi
-                self._save_bookmark(context, bookmark)
-            run.bookmark_reached = bookmark
+            # under a record cap, slices hold about what is left of it (at least a page)
+            planner.set_limit(max(cap - run.records_read, self.page_size) if cap else None)
+            piece = planner.next_slice()
+            read = yield from self._read_slice(context, run, piece)
+            if read is None:
+                continue  # resliced: planner.next_slice() is now shorter
+            planner.completed(piece, reading.reported if reading.reported is not None else read)
+            yield SliceDone(piece.hi)
             self.logger.info(
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
                 self.name,
                 piece,
-                run.records_read - read_before,
+                read,
                 run.records_read,
             )
+
+    def _read_slice(self, context: Context, run: StreamRun, piece: TimeSlice) -> t.Generator[dict, None, int | None]:
+        """Yield a slice's records; the number read, or None if it had to be resliced
+        (before any of its records was yielded)."""
+        reading = self._reading
+        reading.slice, reading.reported = piece, None
+        read = 0
+        try:
+            for record in self.request_records(context):
+                read += 1
+                run.records_read += 1
+                yield record
+        except Reslice:
+            return None
+        finally:
+            reading.paginator = None
+        return read
 
 
 class CustomersStream(IncrementalStream):
@@ -174,6 +252,9 @@ class CustomersStream(IncrementalStream):
     to_param = "toUpdateTime"
     lookback_setting = "customers_lookback_ms"
     lookback_default = 180_000
+    # The report needs the current record of every customer who is called, however long
+    # ago it was last updated; empty years cost a request or two (SlicePlanner).
+    first_sync_reads_everything = True
 
 
 class CallsStream(IncrementalStream):
@@ -198,7 +279,8 @@ class SnapshotStream(CallioStream):
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         return {"page": next_page_token or 1, "pageSize": self.page_size}
 
-    def read_tenant(self, context: Context | None, run: StreamRun) -> t.Iterator[dict]:
+    @override
+    def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[dict]:
         snapshot = list(self.request_records(context))  # tens to hundreds of rows
         snapshot_at = now_ms()
         unique: dict[str, dict] = {}

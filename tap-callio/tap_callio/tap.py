@@ -15,6 +15,7 @@ from tap_callio import streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
 from tap_callio.run_log import RunLog
 from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
+from tap_callio.tenant_pool import TenantSessions
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -71,6 +72,10 @@ class TapCallio(Tap):
             max_retries=int(self.config.get("max_retries", 5)),
             base_delay_s=float(self.config.get("retry_base_delay_s", 1.0)),
         )
+
+    @functools.cached_property
+    def sessions(self) -> TenantSessions:
+        return TenantSessions()
 
     def discover_streams(self) -> list[Stream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]

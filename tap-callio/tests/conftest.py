@@ -30,6 +30,7 @@ class TapRun:
     messages: list[dict]
     stderr: str
     max_rss_kb: int = 0
+    not_json_lines: list[str] = dataclasses.field(default_factory=list)  # stdout lines that are no message
 
     def records(self, stream: str, tenant: str | None = None) -> list[dict]:
         return [
@@ -113,9 +114,10 @@ def run_tap(
             err.seek(0)
             stdout, stderr = out.read(), err.read()
     messages = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    not_json = [line for line in stdout.splitlines() if not line.startswith("{")]
     peak = [int(line.split()[1]) for line in stderr.splitlines() if line.startswith("PEAK_RSS_KB ")]
     stderr = "".join(line for line in stderr.splitlines(keepends=True) if not line.startswith("PEAK_RSS_KB "))
-    return TapRun(process.returncode, messages, stderr, peak[0] if peak else 0)
+    return TapRun(process.returncode, messages, stderr, peak[0] if peak else 0, not_json)
 
 
 def _env() -> dict[str, str]:

@@ -80,7 +80,8 @@ def test_expired_token_is_renewed_once_and_the_request_retried(clean_sim):
     sim = clean_sim
     sim.set_faults([{"fault": "expire_token", "endpoints": ["/call"], "tenants": ["PK"], "times": 2, "every": 3}])
     start = sim.now() - 10 * DAY_MS
-    run = run_tap(base_config(sim, start_date=iso(start)), catalog=catalog_with("calls"))
+    # small pages: enough /call requests for the fault to fire twice (slices are sized by count)
+    run = run_tap(base_config(sim, start_date=iso(start), page_size=50), catalog=catalog_with("calls"))
     assert run.returncode == 0, run.stderr[-2000:]
     assert _logins_by_tenant(sim).get("PK") == 3
     assert _logins_by_tenant(sim).get("HN") == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tap_callio import parsing, records
-from tap_callio.slicing import TimeSlice, halves, run_start, time_slices
+from tap_callio.slicing import run_start
 
 OID = "66a72878bb65010000000003"
 
@@ -123,14 +123,6 @@ def test_staff_record_group_forms():
 def test_unusable_call_is_rejected(doc):
     with pytest.raises(records.UnusableRecord):
         records.call_record(doc, "PK", "k")
-
-
-def test_slices_cover_the_range_without_gaps():
-    pieces = list(time_slices(0, 249, 100))
-    assert pieces == [TimeSlice(0, 99), TimeSlice(100, 199), TimeSlice(200, 249)]
-    assert list(time_slices(10, 5, 100)) == []
-    assert halves(TimeSlice(0, 99), 10) == (TimeSlice(0, 49), TimeSlice(50, 99))
-    assert halves(TimeSlice(0, 15), 10) is None
 
 
 def test_run_start_prefers_bookmark_minus_lookback():

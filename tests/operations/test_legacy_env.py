@@ -119,7 +119,6 @@ def test_generated_cron_lines_fire_at_the_old_utc_times_on_a_vietnamese_clock(le
 
 
 @pytest.mark.parametrize(("changes", "named"), [
-    ({"API_TIME_SLICE_MS": "0"}, "API_TIME_SLICE_MS"),
     ({"CALLIO_ACCOUNTS_FILE": "/etc/callio/accounts.json"}, "CALLIO_ACCOUNTS_FILE and CALLIO_ACCOUNTS_JSON"),
     ({"SCHEDULER_RUN_TIMES_UTC": "2:30pm"}, "SCHEDULER_RUN_TIMES_UTC"),
     ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
@@ -130,3 +129,12 @@ def test_old_values_this_pipeline_reads_differently_are_refused_in_one_line(lega
                {**env, **changes})
     errors = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(errors) == 1 and named in errors[0], done.stderr
+
+
+def test_old_single_slice_value_is_accepted_as_no_limit(legacy):
+    """The old script's API_TIME_SLICE_MS=0 (one slice) means no longest slice here too: slices
+    are sized from the API's counts, the bookmark still moves slice by slice."""
+    env, _, _ = legacy
+    done = run([sys.executable, "-m", "orchestrate.preflight", "--environment=prod", "callio-all-bq"],
+               {**env, "API_TIME_SLICE_MS": "0"})
+    assert done.returncode == 0, done.stderr
