@@ -14,6 +14,8 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 from singer_sdk import typing as th
 
+from tap_callio.logs import DEFAULT_METRICS_LOG_LEVEL, METRICS_LOG_LEVELS
+
 DEFAULT_API_URL = "https://clientapi.phonenet.io"
 MAX_PAGE_SIZE = 500  # the largest page the known client used; larger is unverified
 
@@ -113,6 +115,15 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="First back-off delay; doubles per retry, with jitter.",
     ),
     th.Property("retry_max_delay_s", th.NumberType, default=60.0, description="Longest back-off delay."),
+    th.Property(
+        "metrics_log_level",
+        th.StringType(allowed_values=list(METRICS_LOG_LEVELS)),
+        default=DEFAULT_METRICS_LOG_LEVEL,
+        description=(
+            "Level of the SDK's METRIC log lines (a timer and a counter per request): INFO shows them, "
+            "WARNING (default) keeps stderr to one line per tenant and stream."
+        ),
+    ),
     th.Property(
         "status_custom_field_key",
         th.StringType,

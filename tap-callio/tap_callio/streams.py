@@ -8,6 +8,7 @@ from importlib import resources
 
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_callio import envelope, records
 from tap_callio.client import CallioStream, now_ms
@@ -153,7 +154,7 @@ class IncrementalStream(CallioStream):
                 bookmark = piece.hi
                 self._save_bookmark(context, bookmark)
             run.bookmark_reached = bookmark
-            self.logger.info(
+            self.logger.debug(  # TAP_CALLIO_LOGLEVEL=DEBUG shows progress per slice
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
                 self.name,
@@ -190,7 +191,41 @@ class CallsStream(IncrementalStream):
 
 class SnapshotStream(CallioStream):
     """Small full-table endpoint: a tenant's records are emitted only once all
-    its pages were read, each stamped with the same ``_snapshot_at``."""
+    its pages were read, each stamped with the same ``_snapshot_at``.
+
+    With ``emit_activate_version_messages``, ACTIVATE_VERSION is sent after the last tenant's
+    records, and only when every tenant's snapshot was complete: an upserting target then
+    deletes the rows this run did not send (staff removed in Callio). The SDK would send it
+    before the first record, which makes a target delete every tenant's rows, and keep a
+    failed tenant's rows deleted.
+    """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._version_to_activate: int | None = None
+
+    # Private SDK hook (Stream.sync calls it once, before the first record, when
+    # emit_activate_version_messages is on; tests/test_sdk_private_members.py checks it exists).
+    @override
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        self._version_to_activate = full_table_version
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        if self._version_to_activate is None or context != (self.partitions or [None])[-1]:
+            return
+        version, self._version_to_activate = self._version_to_activate, None
+        incomplete = sorted(run.tenant for run in self._tap.run_log.failed if run.stream == self.name)
+        if incomplete:
+            self.logger.warning(
+                "stream %s: no ACTIVATE_VERSION this run (incomplete snapshot of %s): "
+                "rows removed in Callio stay in the target until a complete run",
+                self.name,
+                ", ".join(incomplete),
+            )
+            return
+        super()._write_activate_version_message(version)
 
     def get_new_paginator(self) -> SnapshotPaginator:
         return SnapshotPaginator()
@@ -229,6 +264,13 @@ class SyncLogStream(Stream):
 
     name = "sync_log"
     primary_keys: t.ClassVar[list[str]] = ["run_id", "tenant", "stream"]
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # An audit log: each run adds rows; ACTIVATE_VERSION would delete earlier runs' rows.
+        return False
+
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # rows built by run_log.py, schema-exact
     schema = StreamSchema(SCHEMAS)
 

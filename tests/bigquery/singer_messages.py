@@ -1,9 +1,11 @@
 """A deterministic Singer message stream shaped like tap-callio's output (docs/architecture.md).
 
 Independent of the simulator and the tap on purpose: it tests the BigQuery loading path alone.
-Schemas mirror the tap's record fields, including nested objects (user, fromUser, fromGroup,
-group) and arrays (tags, customFields with an array inside), so the denormalized BigQuery
-schema gets RECORD and REPEATED columns.
+Schemas hold the columns the staging models read as the project's tap emits them (SDK flattening
+at depth 1: user___id, fromUser__name, group___id, ...) and, beside them, the nested objects
+(user, fromUser, fromGroup, group) and arrays (tags, customFields with an array inside) that the
+tap sends without flattening, so the denormalized BigQuery schema also gets RECORD and REPEATED
+columns.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ SCHEMAS: dict[str, tuple[dict, list[str]]] = {
         "user": USER,
         "customFields": {"type": ["array", "null"], "items": _obj(
             _id=STR, key=STR, val={"type": ["array", "null"], "items": {"type": "string"}})},
-        "user_id": STR, "user_name": STR, "user_group_id": STR, "customField_0_val": STR,
+        "user___id": STR, "user__name": STR, "user__group": STR, "customField_0_val": STR,
     }}, ["tenant", "_id"]),
     "calls": ({"type": "object", "properties": {
         "tenant": {"type": "string"}, "_id": {"type": "string"},
@@ -42,13 +44,13 @@ SCHEMAS: dict[str, tuple[dict, list[str]]] = {
         "endTime": INT, "duration": INT, "billDuration": INT,
         "direction": STR, "fromNumber": STR, "toNumber": STR, "hangupCause": STR,
         "fromUser": USER, "fromGroup": _obj(_id=STR, name=STR),
-        "fromUser__id": STR, "fromUser__name": STR, "fromGroup__id": STR,
+        "fromUser___id": STR, "fromUser__name": STR, "fromGroup___id": STR,
     }}, ["tenant", "_id"]),
     "staff": ({"type": "object", "properties": {
         "tenant": {"type": "string"}, "_id": {"type": "string"},
         "email": STR, "name": STR, "ext": STR, "role": STR, "active": BOOL,
         "createTime": INT, "updateTime": INT, "group": _obj(_id=STR, name=STR),
-        "group_id": STR, "_snapshot_at": INT,
+        "group___id": STR, "_snapshot_at": INT,
     }}, ["tenant", "_id"]),
     "groups": ({"type": "object", "properties": {
         "tenant": {"type": "string"}, "_id": {"type": "string"}, "name": STR,
@@ -77,7 +79,7 @@ def _staff(tenant: str, n: int) -> list[dict]:
              "name": f"Nhân viên {i}", "ext": str(100 + i), "role": "agent", "active": i % 5 != 4,
              "createTime": BASE_MS - 70_000_000, "updateTime": BASE_MS - 60_000_000 + i,
              "group": {"_id": f"{tenant}-g{i % 3}", "name": f"Team {i % 3}"},
-             "group_id": f"{tenant}-g{i % 3}", "_snapshot_at": BASE_MS + 999} for i in range(n)]
+             "group___id": f"{tenant}-g{i % 3}", "_snapshot_at": BASE_MS + 999} for i in range(n)]
 
 
 def _customer(tenant: str, i: int) -> dict:
@@ -94,7 +96,7 @@ def _customer(tenant: str, i: int) -> dict:
                  "group": f"{tenant}-g{i % 3}"},
         "customFields": [{"_id": "cf0", "key": "status",
                           "val": status.split(" | ") if status else []}],
-        "user_id": staff, "user_name": f"Nhân viên {i % 10}", "user_group_id": f"{tenant}-g{i % 3}",
+        "user___id": staff, "user__name": f"Nhân viên {i % 10}", "user__group": f"{tenant}-g{i % 3}",
         "customField_0_val": status,
     }
 
@@ -119,8 +121,8 @@ def _call(tenant: str, i: int) -> dict:
         "fromUser": {"_id": staff, "name": f"Nhân viên {i % 10}", "email": None, "ext": None,
                      "group": f"{tenant}-g{i % 3}"},
         "fromGroup": {"_id": f"{tenant}-g{i % 3}", "name": f"Team {i % 3}"},
-        "fromUser__id": staff, "fromUser__name": f"Nhân viên {i % 10}",
-        "fromGroup__id": f"{tenant}-g{i % 3}",
+        "fromUser___id": staff, "fromUser__name": f"Nhân viên {i % 10}",
+        "fromGroup___id": f"{tenant}-g{i % 3}",
     }
 
 

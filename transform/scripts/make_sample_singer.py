@@ -56,20 +56,20 @@ SCHEMAS = {
         "customFields": {"type": ["array", "null"], "items": {"type": "object", "properties": {
             "_id": _t("string"), "key": _t("string"),
             "val": {"type": ["array", "null"], "items": {"type": "string"}}}}},
-        "user_id": _t("string"), "user_name": _t("string"), "user_group_id": _t("string"),
+        "user___id": _t("string"), "user__name": _t("string"), "user__group": _t("string"),
         "customField_0_val": _t("string")}, ["tenant", "_id"]),
     "calls": _schema({
         "tenant": _t("string", False), "_id": _t("string", False),
         **{k: _t("integer") for k in ("createTime", "chargeTime", "startTime", "answerTime",
                                        "endTime", "duration", "billDuration")},
         **{k: _t("string") for k in ("direction", "fromNumber", "toNumber", "hangupCause",
-                                      "fromUser__id", "fromUser__name", "fromGroup__id")},
+                                      "fromUser___id", "fromUser__name", "fromGroup___id")},
         "fromUser": USER,
         "fromGroup": {"type": ["object", "null"], "properties": {"_id": _t("string"), "name": _t("string")}},
     }, ["tenant", "_id"]),
     "staff": _schema({
         "tenant": _t("string", False), "_id": _t("string", False),
-        **{k: _t("string") for k in ("email", "name", "ext", "role", "group_id")},
+        **{k: _t("string") for k in ("email", "name", "ext", "role", "group___id")},
         "active": _t("boolean"), "createTime": _t("integer"), "updateTime": _t("integer"),
         "group": {"type": ["object", "null"], "properties": {"_id": _t("string"), "name": _t("string")}},
         "_snapshot_at": _t("integer"),
@@ -205,20 +205,21 @@ class World:
 
 
 def flatten(stream: str, tenant: str, record: dict, snapshot_at: int | None) -> dict:
-    """What tap-callio emits: the canonical record plus tenant and flat convenience columns."""
+    """What the project's tap-callio emits (SDK flattening at depth 1, meltano/extract.meltano.yml):
+    the flattened columns the staging models read, next to the canonical nested objects."""
     out = {"tenant": tenant, **copy.deepcopy(record)}
     if stream == "customers":
         user = record.get("user") or {}
-        out.update(user_id=user.get("_id"), user_name=user.get("name"), user_group_id=user.get("group"))
+        out.update(user___id=user.get("_id"), user__name=user.get("name"), user__group=user.get("group"))
         vals = [v.strip() for f in record.get("customFields") or [] if f.get("key") == "tinh-trang-kh"
                 for v in f.get("val") or [] if v and v.strip()]
         out["customField_0_val"] = " | ".join(dict.fromkeys(vals)) or None
     elif stream == "calls":
         user = record.get("fromUser") or {}
         group = record.get("fromGroup") or {}
-        out.update(fromUser__id=user.get("_id"), fromUser__name=user.get("name"), fromGroup__id=group.get("_id"))
+        out.update(fromUser___id=user.get("_id"), fromUser__name=user.get("name"), fromGroup___id=group.get("_id"))
     elif stream == "staff":
-        out["group_id"] = (record.get("group") or {}).get("_id")
+        out["group___id"] = (record.get("group") or {}).get("_id")
         out["_snapshot_at"] = snapshot_at
     elif stream == "groups":
         out["_snapshot_at"] = snapshot_at

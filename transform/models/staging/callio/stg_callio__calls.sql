@@ -2,7 +2,7 @@
 -- Direction: inbound ('inbound', 'in', '1') uses fromNumber; every other value (outbound,
 -- '2', local/internal '3', unknown, NULL) uses toNumber, because the agent is the caller.
 with source as (
-    select * from {{ callio.raw_source('calls', ['tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration', 'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser__id', 'fromUser__name', 'fromGroup__id']) }}
+    select * from {{ callio.raw_source('calls', ['tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration', 'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser___id', 'fromUser__name', 'fromGroup___id']) }}
 ),
 
 typed as (
@@ -20,9 +20,9 @@ typed as (
         {{ callio.to_int64('billDuration') }} as billDuration,
         {{ callio.to_text('hangupCause') }} as hangupCause,
         {{ callio.to_int64('answerTime') }} as answerTime,
-        {{ callio.to_text('fromUser__id') }} as fromUser__id,
+        {{ callio.to_text('fromUser___id') }} as fromUser__id,
         {{ callio.to_text('fromUser__name') }} as fromUser__name,
-        {{ callio.to_text('fromGroup__id') }} as fromGroup__id,
+        {{ callio.to_text('fromGroup___id') }} as fromGroup__id,
         _sdc_extracted_at,
         _sdc_batched_at
     from source
