@@ -5,6 +5,8 @@
 #   load-guard/tests       the STATE-holding wrapper (.venv-guard)
 #   tests/                 project: meltano end to end, orchestrate, oracle  (.venv)
 #   tests/bigquery         BigQuery emulator path    (bigquery/.venv-loader, when present)
+#   tests/singer           the tap with third-party Singer tools: target-jsonl, singer-check-tap,
+#                          meltanolabs-target-postgres on a private PostgreSQL  (.venv-tap)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -36,6 +38,24 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
   side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
+fi
+# Third-party Singer tools for tests/singer, each set in a venv of its own (their pins clash with
+# the SDK's and with each other), and Debian's PostgreSQL server for meltanolabs-target-postgres.
+requirements_venv() {  # requirements_venv DIR REQUIREMENTS_FILE
+  local dir="$1" requirements="$2"
+  local name; name="$(basename "$dir")"
+  if [ ! -x "$dir/bin/python" ] || ! stamp_ok "$name" "$requirements"; then
+    say "preparing $name"
+    [ -x "$dir/bin/python" ] || "$venv/bin/uv" venv -q --python "$python" "$dir"
+    "$venv/bin/uv" pip install -q --python "$dir/bin/python" -r "$requirements"
+    stamp_set "$name" "$requirements"
+  fi
+}
+requirements_venv "$repo/.venv-singer-python" "$repo/tests/singer/requirements-singer-python.txt"
+requirements_venv "$repo/.venv-target-postgres" "$repo/tests/singer/requirements-target-postgres.txt"
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
+  say "installing PostgreSQL (Debian package postgresql) for tests/singer"
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
 fi
 have_bigquery=false
 if [ -f "$repo/bigquery/setup_emulator.sh" ] && compgen -G "$repo/tests/bigquery/test_*.py" > /dev/null; then
@@ -70,6 +90,7 @@ say "running the test suites (logs in output/test-logs/)"
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py)
 (
   suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
+  suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
 ) &
@@ -77,7 +98,8 @@ lane_a=$!
 (
   suite callio-sim "$repo/callio-sim" "$venv/bin/python"
   [ -d "$repo/.venv-guard" ] && suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
-  suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability
+  suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
+    --ignore=tests/singer
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
 ) &
@@ -86,14 +108,14 @@ wait "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in callio-sim tap-callio load-guard bigquery project reliability-a reliability-b; do
+for name in callio-sim tap-callio singer load-guard bigquery project reliability-a reliability-b; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in callio-sim tap-callio project reliability-a reliability-b; do
+for name in callio-sim tap-callio singer project reliability-a reliability-b; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
