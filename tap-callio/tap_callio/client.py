@@ -12,6 +12,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
+from typing_extensions import override
 
 from tap_callio import envelope
 from tap_callio.auth import LoginError, TenantAuthenticator
@@ -59,18 +60,22 @@ class CallioStream(RESTStream):
     # -- where and who ---------------------------------------------------------
 
     @property
+    @override
     def url_base(self) -> str:
         return str(self.config.get("api_url") or "").rstrip("/")
 
     @property
+    @override
     def partitions(self) -> list[dict] | None:
         return [{"tenant": tenant} for tenant in self._tap.tenants]
 
     @property
+    @override
     def authenticator(self) -> TenantAuthenticator:
         return TenantAuthenticator(self._tap.tokens, self._tenant or "")
 
     @property
+    @override
     def timeout(self) -> float:  # type: ignore[override]
         return float(self.config.get("request_timeout", 90))
 
@@ -80,9 +85,11 @@ class CallioStream(RESTStream):
 
     # -- requests, retries, validation ----------------------------------------
 
+    @override
     def backoff_max_tries(self) -> int:
         return int(self.config.get("max_retries", 5)) + 1
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
         """Exponential back-off with jitter; a ``Retry-After`` header wins."""
         base = float(self.config.get("retry_base_delay_s", 1.0))
@@ -98,9 +105,11 @@ class CallioStream(RESTStream):
             attempt += 1
             exc = yield delay
 
+    @override
     def backoff_jitter(self, value: float) -> float:
         return value  # jitter is applied by backoff_wait_generator
 
+    @override
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         reason = str(exc) if isinstance(exc, RetriableAPIError) else type(exc).__name__
@@ -113,10 +122,12 @@ class CallioStream(RESTStream):
             reason,
         )
 
+    @override
     def response_error_message(self, response: requests.Response) -> str:
         excerpt = response.text[:ERROR_BODY_EXCERPT].replace("\n", " ") if response.content else ""
         return f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": ")
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
         if status in RETRIABLE_STATUS or status >= 500:
@@ -128,6 +139,7 @@ class CallioStream(RESTStream):
         except envelope.MalformedBody as exc:
             raise RetriableAPIError(f"{self.path}: {exc}", response) from exc
 
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
         auth = self.authenticator
         request = auth(prepared_request)
@@ -148,6 +160,7 @@ class CallioStream(RESTStream):
         if self._run is not None:
             self._run.requests += 1
         response = self.requests_session.send(request, timeout=self.timeout, allow_redirects=self.allow_redirects)
+        # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
         return response
 
@@ -157,6 +170,7 @@ class CallioStream(RESTStream):
         status_key = str(self.config.get("status_custom_field_key", "tinh-trang-kh"))
         return type(self).record_builder(doc, self._tenant or "", status_key)
 
+    @override
     def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
         for position, doc in enumerate(envelope.docs(response)):
             if not isinstance(doc, dict):
@@ -187,6 +201,7 @@ class CallioStream(RESTStream):
 
     # -- per-tenant run with isolation ----------------------------------------
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         tenant = (context or {}).get("tenant")
         if tenant is None:

@@ -44,9 +44,11 @@ class SnapshotPaginator(BaseAPIPaginator[int]):
     def __init__(self) -> None:
         super().__init__(1)
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         return envelope.has_next_page(response)
 
+    @override
     def get_next(self, response: requests.Response) -> int:
         return self.current_value + 1
 
@@ -94,6 +96,7 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
         # returns False the SDK logs "Pagination stopped after 0 pages" for every empty slice.)
         return True
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         token = self.current_value
         if token.exact:
@@ -104,6 +107,7 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
         # everything after them is older still.
         return not any(key < self.lo for _, key in self._keyed(response))
 
+    @override
     def get_next(self, response: requests.Response) -> KeysetToken | None:
         token = self.current_value
         keyed = [(i, k) for i, k in self._keyed(response) if self.lo <= k <= token.upper]

@@ -51,9 +51,11 @@ class IncrementalStream(CallioStream):
         self._paginator: KeysetPaginator | None = None
 
     # The SDK would move the bookmark with every record; ours moves per slice.
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
         pass
 
+    @override
     def get_new_paginator(self) -> KeysetPaginator:
         assert self._slice is not None
         self._paginator = KeysetPaginator(
@@ -64,6 +66,7 @@ class IncrementalStream(CallioStream):
         )
         return self._paginator
 
+    @override
     def get_url_params(self, context: Context | None, next_page_token: KeysetToken | None) -> dict:
         assert self._slice is not None
         token = next_page_token or KeysetToken(upper=self._slice.hi)
@@ -76,6 +79,7 @@ class IncrementalStream(CallioStream):
             self.to_param: upper,
         }
 
+    @override
     def parse_response(self, response: t.Any) -> t.Iterator[dict]:
         paginator = self._paginator
         if paginator is not None and paginator.count == 0 and self._slice is not None:
@@ -110,7 +114,7 @@ class IncrementalStream(CallioStream):
         state = self.get_context_state(context)
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
-        self.state_manager.is_flushed = False
+        self.state_manager.is_flushed = False  # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_state_message()
 
     def read_tenant(self, context: Context | None, run: StreamRun) -> t.Iterator[dict]:
@@ -227,9 +231,11 @@ class SnapshotStream(CallioStream):
             return
         super()._write_activate_version_message(version)
 
+    @override
     def get_new_paginator(self) -> SnapshotPaginator:
         return SnapshotPaginator()
 
+    @override
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         return {"page": next_page_token or 1, "pageSize": self.page_size}
 
@@ -274,5 +280,6 @@ class SyncLogStream(Stream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # rows built by run_log.py, schema-exact
     schema = StreamSchema(SCHEMAS)
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         yield from self._tap.run_log.rows()

@@ -74,7 +74,7 @@ class TapCallio(Tap):
             for name, spec in EMIT_ACTIVATE_VERSION_CONFIG["properties"].items():
                 config_jsonschema["properties"].setdefault(name, spec)
 
-    @override
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         # Checked before the SDK's own validation, whose messages echo values
         # (a password among them), and before any request: one line, no trace.
@@ -130,7 +130,7 @@ class TapCallio(Tap):
                 if self._masking not in handler.filters:
                     handler.addFilter(self._masking)
 
-    @override
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _handle_termination(self, signum: int, frame: t.Any) -> None:
         # The SDK writes the state and exits 0; a scheduler must see that the
         # run did not finish. The state holds completed slices only.

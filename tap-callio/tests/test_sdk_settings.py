@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from conftest import base_config, catalog_with, run_tap
 from tap_callio.settings import CONFIG_SCHEMA
+
+from conftest import base_config, catalog_with, run_tap
 
 
 def _about() -> dict:
