@@ -18,6 +18,7 @@ from tap_callio import envelope
 from tap_callio.auth import LoginError, TenantAuthenticator
 from tap_callio.records import UnusableRecord, record_id
 from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
+from tap_callio.settings import setting
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -62,7 +63,7 @@ class CallioStream(RESTStream):
     @property
     @override
     def url_base(self) -> str:
-        return str(self.config.get("api_url") or "").rstrip("/")
+        return str(setting(self.config, "api_url") or "").rstrip("/")
 
     @property
     @override
@@ -77,23 +78,23 @@ class CallioStream(RESTStream):
     @property
     @override
     def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 90))
+        return float(setting(self.config, "request_timeout"))
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get("page_size", 500))
+        return int(setting(self.config, "page_size"))
 
     # -- requests, retries, validation ----------------------------------------
 
     @override
     def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 5)) + 1
+        return int(setting(self.config, "max_retries")) + 1
 
     @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
         """Exponential back-off with jitter; a ``Retry-After`` header wins."""
-        base = float(self.config.get("retry_base_delay_s", 1.0))
-        ceiling = float(self.config.get("retry_max_delay_s", 60.0))
+        base = float(setting(self.config, "retry_base_delay_s"))
+        ceiling = float(setting(self.config, "retry_max_delay_s"))
         exc = yield  # type: ignore[misc]
         attempt = 0
         while True:
@@ -167,7 +168,7 @@ class CallioStream(RESTStream):
     # -- records --------------------------------------------------------------
 
     def build_record(self, doc: t.Mapping) -> dict:
-        status_key = str(self.config.get("status_custom_field_key", "tinh-trang-kh"))
+        status_key = str(setting(self.config, "status_custom_field_key"))
         return type(self).record_builder(doc, self._tenant or "", status_key)
 
     @override

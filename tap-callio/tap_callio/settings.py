@@ -133,6 +133,20 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
+# The one home of every default: the schema above. The SDK writes these into the config when it
+# validates it; `setting` covers a tap built without validation (discovery, tests) too. Code never
+# carries a default of its own (tests/test_config.py::test_defaults_live_only_in_the_schema).
+DEFAULTS: dict[str, t.Any] = {
+    name: spec["default"] for name, spec in CONFIG_SCHEMA["properties"].items() if "default" in spec
+}
+
+
+def setting(config: t.Mapping[str, t.Any], name: str) -> t.Any:
+    """The value of setting ``name``, or its default from the schema."""
+    value = config.get(name)
+    return DEFAULTS.get(name) if value is None else value
+
+
 class ConfigProblem(ValueError):
     """One configuration mistake, worded for a person and free of secrets."""
 
@@ -186,7 +200,7 @@ def _unique(accounts: list[dict]) -> list[dict]:
 
 
 def check_numbers(config: t.Mapping[str, t.Any]) -> None:
-    page_size = config.get("page_size", MAX_PAGE_SIZE)
+    page_size = setting(config, "page_size")
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ConfigProblem(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
     positive = ("time_slice_ms", "min_time_slice_ms", "request_timeout")

@@ -14,6 +14,7 @@ from tap_callio import envelope, records
 from tap_callio.client import CallioStream, now_ms
 from tap_callio.pagination import RESULT_WINDOW, KeysetPaginator, KeysetToken, SnapshotPaginator
 from tap_callio.parsing import parse_epoch_ms
+from tap_callio.settings import setting
 from tap_callio.slicing import TimeSlice, halves, iso, run_end, run_start, time_slices
 
 if t.TYPE_CHECKING:
@@ -43,7 +44,6 @@ class IncrementalStream(CallioStream):
     from_param: t.ClassVar[str]
     to_param: t.ClassVar[str]
     lookback_setting: t.ClassVar[str]
-    lookback_default: t.ClassVar[int]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +90,7 @@ class IncrementalStream(CallioStream):
         total = envelope.total_docs(response)
         if total is None or total <= RESULT_WINDOW:
             return
-        pieces = halves(piece, int(self.config.get("min_time_slice_ms", 60_000)))
+        pieces = halves(piece, int(setting(self.config, "min_time_slice_ms")))
         if pieces is not None:
             raise SplitSlice(pieces)
 
@@ -123,15 +123,15 @@ class IncrementalStream(CallioStream):
         now = now_ms()
         start = run_start(
             bookmark=bookmark,
-            lookback_ms=int(self.config.get(self.lookback_setting, self.lookback_default)),
+            lookback_ms=int(setting(self.config, self.lookback_setting)),
             start_date=self.config.get("start_date"),
-            days_if_empty=int(self.config.get("days_to_fetch_if_empty", 30)),
+            days_if_empty=int(setting(self.config, "days_to_fetch_if_empty")),
             now_ms=now,
         )
-        end = run_end(now, int(self.config.get("safety_lag_ms", 60_000)))
-        cap = int(self.config.get("max_records_per_run", 0) or 0)
+        end = run_end(now, int(setting(self.config, "safety_lag_ms")))
+        cap = int(setting(self.config, "max_records_per_run"))
         self.logger.info("tenant %s stream %s: reading %s .. %s", self._tenant, self.name, iso(start), iso(end))
-        pending = collections.deque(time_slices(start, end, int(self.config.get("time_slice_ms", 86_400_000))))
+        pending = collections.deque(time_slices(start, end, int(setting(self.config, "time_slice_ms"))))
         while pending:
             if cap and run.records_read >= cap:
                 self.logger.info(
@@ -178,7 +178,6 @@ class CustomersStream(IncrementalStream):
     from_param = "fromUpdateTime"
     to_param = "toUpdateTime"
     lookback_setting = "customers_lookback_ms"
-    lookback_default = 180_000
 
 
 class CallsStream(IncrementalStream):
@@ -190,7 +189,6 @@ class CallsStream(IncrementalStream):
     from_param = "from"
     to_param = "to"
     lookback_setting = "calls_lookback_ms"
-    lookback_default = 900_000
 
 
 class SnapshotStream(CallioStream):

@@ -20,7 +20,7 @@ from typing_extensions import override
 from tap_callio import logs, streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
 from tap_callio.run_log import RunLog
-from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
+from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts, setting
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -62,7 +62,7 @@ class TapCallio(Tap):
         self._masking = SecretMaskingFilter(self._known_secrets)
         super().__init__(*args, **kwargs)
         self._mask_secrets_in_logs()
-        logs.set_metrics_level(str(self.config.get("metrics_log_level") or logs.DEFAULT_METRICS_LOG_LEVEL))
+        logs.set_metrics_level(str(setting(self.config, "metrics_log_level")))
 
     @override
     @classmethod
@@ -98,10 +98,10 @@ class TapCallio(Tap):
     def tokens(self) -> TenantTokens:
         return TenantTokens(
             accounts=self.accounts,
-            api_url=str(self.config.get("api_url")),
-            timeout=float(self.config.get("request_timeout", 90)),
-            max_retries=int(self.config.get("max_retries", 5)),
-            base_delay_s=float(self.config.get("retry_base_delay_s", 1.0)),
+            api_url=str(setting(self.config, "api_url")),
+            timeout=float(setting(self.config, "request_timeout")),
+            max_retries=int(setting(self.config, "max_retries")),
+            base_delay_s=float(setting(self.config, "retry_base_delay_s")),
         )
 
     @override
