@@ -4,6 +4,8 @@ slice: a default run of three tenants prints fewer than 150 lines), metrics come
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from callio_sim.testing import running_simulator
 
@@ -46,3 +48,32 @@ def test_connection_test_is_clean(three_tenants):
     assert run.returncode == 0, run.stderr[-2000:]
     assert not [line for line in run.stderr.splitlines() if "ERROR" in line], run.stderr
     assert {m["stream"] for m in run.messages if m["type"] == "RECORD"} >= {"customers", "calls", "staff", "groups"}
+
+
+STRUCTURED_LOGGING = """
+version: 1
+disable_existing_loggers: false
+formatters:
+  structured:
+    (): singer_sdk.logging.StructuredFormatter
+handlers:
+  stderr:
+    class: logging.StreamHandler
+    formatter: structured
+    stream: ext://sys.stderr
+root:
+  level: INFO
+  handlers: [stderr]
+"""
+
+
+def test_structured_logging_through_the_sdk_log_config(three_tenants, tmp_path, monkeypatch):
+    """The advertised `structured-logging` capability: SINGER_SDK_LOG_CONFIG with the SDK's
+    StructuredFormatter turns every stderr line into a JSON object."""
+    (tmp_path / "logging.yaml").write_text(STRUCTURED_LOGGING)
+    monkeypatch.setenv("SINGER_SDK_LOG_CONFIG", str(tmp_path / "logging.yaml"))
+    run = run_tap(_default_config(three_tenants), extra=["--test"])
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = [json.loads(line) for line in run.stderr.splitlines()]
+    assert lines and all(line["level"] in ("info", "warning") for line in lines), lines[:3]
+    assert any("connection test done" in line["message"] for line in lines)
