@@ -38,7 +38,8 @@ class TapCallio(Tap):
     """Singer tap for the Callio call-centre API (customers, calls, staff, groups)."""
 
     name = "tap-callio"
-    config_jsonschema = CONFIG_SCHEMA
+    # a copy: the SDK adds its own settings to this dict in place
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
     # msgspec serialises Singer messages in a fraction of simplejson's time (13 % of the tap's
     # CPU in the profile, bench/README.md); the output is the same JSON.
     message_writer_class = MsgSpecWriter
