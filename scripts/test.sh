@@ -8,6 +8,8 @@
 #   transform              transform/scripts/check.sh --ci: full refresh == incremental, the
 #                          report window, the offline BigQuery compile (Meltano's plugin venvs)
 #   lint                   scripts/lint.sh: ruff (every Python file) and sqlfluff (dbt models)
+#   tests/singer           the tap with third-party Singer tools: target-jsonl, singer-check-tap,
+#                          meltanolabs-target-postgres on a private PostgreSQL  (.venv-tap)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -52,6 +54,24 @@ if ! command -v faketime > /dev/null; then
   say "installing faketime (apt)"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq faketime=0.9.10-2.1 > /dev/null
+fi
+# Third-party Singer tools for tests/singer, each set in a venv of its own (their pins clash with
+# the SDK's and with each other), and Debian's PostgreSQL server for meltanolabs-target-postgres.
+requirements_venv() {  # requirements_venv DIR REQUIREMENTS_FILE
+  local dir="$1" requirements="$2"
+  local name; name="$(basename "$dir")"
+  if [ ! -x "$dir/bin/python" ] || ! stamp_ok "$name" "$requirements"; then
+    say "preparing $name"
+    [ -x "$dir/bin/python" ] || "$venv/bin/uv" venv -q --python "$python" "$dir"
+    "$venv/bin/uv" pip install -q --python "$dir/bin/python" -r "$requirements"
+    stamp_set "$name" "$requirements"
+  fi
+}
+requirements_venv "$repo/.venv-singer-python" "$repo/tests/singer/requirements-singer-python.txt"
+requirements_venv "$repo/.venv-target-postgres" "$repo/tests/singer/requirements-target-postgres.txt"
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
+  say "installing PostgreSQL (Debian package postgresql) for tests/singer"
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
 fi
 have_bigquery=false
 if [ -f "$repo/bigquery/setup_emulator.sh" ] && compgen -G "$repo/tests/bigquery/test_*.py" > /dev/null; then
@@ -102,6 +122,7 @@ say "running the test suites (logs in output/test-logs/)"
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py)
 (
   suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
+  suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
   # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
@@ -117,7 +138,7 @@ lane_a=$!
   step lint bash "$repo/scripts/lint.sh"
   $have_bigquery && step transform transform_check
   suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
-    --ignore=tests/operations
+    --ignore=tests/operations --ignore=tests/singer
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
 ) &
@@ -126,14 +147,14 @@ wait "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio load-guard transform bigquery project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard transform bigquery project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.

@@ -163,11 +163,11 @@ class Simulator:
         offset = (page - 1) * size
         has_filter = False
         if endpoint in ("/user", "/user-group"):
-            items = data.staff if endpoint == "/user" else data.groups
+            items = data.present_staff() if endpoint == "/user" else list(enumerate(data.groups))
             stream = "staff" if endpoint == "/user" else "groups"
             total = len(items)
-            keys = list(range(offset, min(offset + size, total)))
-            docs = self._present(data, stream, keys, [items[i] for i in keys])
+            page_items = items[offset:offset + size]
+            docs = self._present(data, stream, [i for i, _ in page_items], [m for _, m in page_items])
         else:
             sort = params.get("sort") or "createTimeDESC"
             if sort not in SORTS[endpoint]:
@@ -201,7 +201,7 @@ class Simulator:
         if stream == "calls":
             return data.all_calls()
         if stream == "staff":
-            return iter(data.staff)
+            return iter([member for _, member in data.present_staff()])
         if stream == "groups":
             return iter(data.groups)
         raise KeyError(stream)
@@ -217,6 +217,7 @@ class Simulator:
             "inserted_calls": data.insert_calls(int(payload.get("insert_calls", 0))),
             "updated_customers": data.update_customers(int(payload.get("update_customers", 0))),
             "late_calls": data.insert_calls(int(payload.get("late_calls", 0)), late_ms=late_ms),
+            "deleted_staff": data.delete_staff(int(payload.get("delete_staff", 0))),
             "now": self.now(),
         }
 

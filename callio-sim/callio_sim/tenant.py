@@ -59,6 +59,9 @@ class TenantData:
         self.staff = records.make_staff(cfg.seed, self.tenant_code, cfg.staff, self.groups, cfg.now_ms)
         # shared, never mutated: quirks copy before they change a nested object
         self.owner_refs = [records.owner_ref(member) for member in self.staff]
+        # staff removed from the account (mutate delete_staff): gone from /user and the truth,
+        # still named by the calls and customers that refer to them, as in the real API
+        self.deleted_staff: set[str] = set()
         self.customer_created, base_updates = timeline.customer_times(cfg, self.tenant_code)
         order = np.argsort(base_updates, kind="stable")
         self.customers_view = CustomerView(base_updates, order, base_updates[order])
@@ -178,6 +181,19 @@ class TenantData:
             pos = np.searchsorted(view.times, new_t, side="right")
             self.calls_view = CallView(np.insert(view.times, pos, new_t), np.insert(keys, pos, new_k))
         return [c["_id"] for c in self.calls(new_keys)]
+
+    def present_staff(self) -> list[tuple[int, dict[str, Any]]]:
+        """(position, member) of the staff still in the account; positions stay stable."""
+        return [(i, m) for i, m in enumerate(self.staff) if m["_id"] not in self.deleted_staff]
+
+    def delete_staff(self, count: int) -> list[str]:
+        """Remove the last `count` staff members still present from the account."""
+        if count <= 0:
+            return []
+        with self.lock:
+            chosen = [m["_id"] for _, m in self.present_staff()[-count:]]
+            self.deleted_staff.update(chosen)
+        return chosen
 
     def update_customers(self, count: int) -> list[str]:
         """Update `count` random customers now: new updateTime, maybe new status and/or owner."""

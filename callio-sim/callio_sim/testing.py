@@ -121,10 +121,11 @@ class SimulatorHandle:
         self._request("POST", "/_sim/stats/reset", {})
 
     def mutate(self, tenant: str, insert_calls: int = 0, update_customers: int = 0,
-               late_calls: int = 0) -> dict[str, Any]:
+               late_calls: int = 0, delete_staff: int = 0) -> dict[str, Any]:
         return self._request("POST", "/_sim/mutate", {"tenant": tenant, "insert_calls": insert_calls,
                                                        "update_customers": update_customers,
-                                                       "late_calls": late_calls})
+                                                       "late_calls": late_calls,
+                                                       "delete_staff": delete_staff})
 
     def now(self) -> int:
         return self._request("GET", "/_sim/health")["now"]

@@ -83,3 +83,16 @@ def test_live_late_calls_land_in_the_past():
         assert len(late) == len(calls) - 200 >= 10
         now = sim.now()
         assert all(now - 40 * 60_000 <= c["createTime"] <= now - 30 * 60_000 for c in late)
+
+
+def test_mutate_deletes_staff_from_the_listing_and_the_truth(fresh_sim):
+    before = [m["_id"] for m in fresh_sim.truth("PK", "staff")]
+    result = fresh_sim.mutate("PK", delete_staff=1)
+    assert result["deleted_staff"] == before[-1:]
+    listed = api(fresh_sim, "PK", "/user", pageSize=500).json()
+    assert [d["_id"] for d in listed["docs"]] == before[:-1]
+    assert listed["totalDocs"] == len(before) - 1
+    assert [m["_id"] for m in fresh_sim.truth("PK", "staff")] == before[:-1]
+    # another tenant is untouched, and a second delete removes the next member
+    assert fresh_sim.mutate("PK", delete_staff=1)["deleted_staff"] == before[-2:-1]
+    assert [m["_id"] for m in fresh_sim.truth("HN", "staff")] != []

@@ -26,6 +26,7 @@ OLD_NAMES = {
     "max_retries": "new",
     "retry_base_delay_s": "new",
     "retry_max_delay_s": "new",
+    "metrics_log_level": "new (METRIC lines on request)",
     "status_custom_field_key": "new (was hard-coded `tinh-trang-kh`)",
 }
 

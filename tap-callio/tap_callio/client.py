@@ -20,6 +20,7 @@ from tap_callio import envelope
 from tap_callio.auth import LoginError, TenantAuthenticator
 from tap_callio.records import UnusableRecord, record_id
 from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
+from tap_callio.settings import setting
 from tap_callio.tenant_pool import TenantPool
 
 if t.TYPE_CHECKING:
@@ -88,28 +89,32 @@ class CallioStream(RESTStream):
     # -- where and who ---------------------------------------------------------
 
     @property
+    @override
     def url_base(self) -> str:
-        return str(self.config.get("api_url") or "").rstrip("/")
+        return str(setting(self.config, "api_url") or "").rstrip("/")
 
     @property
+    @override
     def partitions(self) -> list[dict] | None:
         return [{"tenant": tenant} for tenant in self._tap.tenants]
 
     @property
+    @override
     def authenticator(self) -> TenantAuthenticator:
         return TenantAuthenticator(self._tap.tokens, self._tenant or "")
 
     @property
+    @override
     def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 90))
+        return float(setting(self.config, "request_timeout"))
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get("page_size", 500))
+        return int(setting(self.config, "page_size"))
 
     @property
     def tenant_concurrency(self) -> int:
-        return max(1, int(self.config.get("tenant_concurrency", 4) or 1))
+        return max(1, int(setting(self.config, "tenant_concurrency") or 1))
 
     @property
     @override
@@ -121,13 +126,15 @@ class CallioStream(RESTStream):
 
     # -- requests, retries, validation ----------------------------------------
 
+    @override
     def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 5)) + 1
+        return int(setting(self.config, "max_retries")) + 1
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
         """Exponential back-off with jitter; a ``Retry-After`` header wins."""
-        base = float(self.config.get("retry_base_delay_s", 1.0))
-        ceiling = float(self.config.get("retry_max_delay_s", 60.0))
+        base = float(setting(self.config, "retry_base_delay_s"))
+        ceiling = float(setting(self.config, "retry_max_delay_s"))
         exc = yield  # type: ignore[misc]
         attempt = 0
         while True:
@@ -139,9 +146,11 @@ class CallioStream(RESTStream):
             attempt += 1
             exc = yield delay
 
+    @override
     def backoff_jitter(self, value: float) -> float:
         return value  # jitter is applied by backoff_wait_generator
 
+    @override
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         reason = str(exc) if isinstance(exc, RetriableAPIError) else type(exc).__name__
@@ -154,10 +163,12 @@ class CallioStream(RESTStream):
             reason,
         )
 
+    @override
     def response_error_message(self, response: requests.Response) -> str:
         excerpt = response.text[:ERROR_BODY_EXCERPT].replace("\n", " ") if response.content else ""
         return f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": ")
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
         if status in RETRIABLE_STATUS or status >= 500:
@@ -169,6 +180,7 @@ class CallioStream(RESTStream):
         except envelope.MalformedBody as exc:
             raise RetriableAPIError(f"{self.path}: {exc}", response) from exc
 
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
         auth = self.authenticator
         request = auth(prepared_request)
@@ -189,15 +201,17 @@ class CallioStream(RESTStream):
         if self._run is not None:
             self._run.requests += 1
         response = self.requests_session.send(request, timeout=self.timeout, allow_redirects=self.allow_redirects)
+        # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
         return response
 
     # -- records --------------------------------------------------------------
 
     def build_record(self, doc: t.Mapping) -> dict:
-        status_key = str(self.config.get("status_custom_field_key", "tinh-trang-kh"))
+        status_key = str(setting(self.config, "status_custom_field_key"))
         return type(self).record_builder(doc, self._tenant or "", status_key)
 
+    @override
     def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
         for position, doc in enumerate(envelope.docs(response)):
             if not isinstance(doc, dict):

@@ -22,6 +22,7 @@ import dataclasses
 import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
+from typing_extensions import override
 
 from tap_callio import envelope
 from tap_callio.parsing import parse_epoch_ms
@@ -43,11 +44,17 @@ class SnapshotPaginator(BaseAPIPaginator[int]):
     def __init__(self) -> None:
         super().__init__(1)
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         return envelope.has_next_page(response)
 
+    @override
     def get_next(self, response: requests.Response) -> int:
         return self.current_value + 1
+
+    @override
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        return True  # has_more decides, silently (the SDK logs a line when this is False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,11 +89,14 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
 
     # -- pagination -----------------------------------------------------------
 
+    @override
     def continue_if_empty(self, response: requests.Response) -> bool:
-        # A page whose records were all already read (boundary duplicates) is
-        # empty after parsing but the scan is not over.
-        return self.has_more(response)
+        # A page whose records were all already read (boundary duplicates) is empty after
+        # parsing but the scan may go on: has_more decides, as for any page. (When this
+        # returns False the SDK logs "Pagination stopped after 0 pages" for every empty slice.)
+        return True
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         token = self.current_value
         if token.exact:
@@ -97,6 +107,7 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
         # everything after them is older still.
         return not any(key < self.lo for _, key in self._keyed(response))
 
+    @override
     def get_next(self, response: requests.Response) -> KeysetToken | None:
         token = self.current_value
         keyed = [(i, k) for i, k in self._keyed(response) if self.lo <= k <= token.upper]

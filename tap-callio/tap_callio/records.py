@@ -2,7 +2,9 @@
 
 One function per stream turns a raw document (any of the lenient shapes the
 API sends) into a record holding exactly the fields of the stream's schema,
-with nested objects normalised and the flattened convenience columns filled.
+with nested objects normalised. Nothing is flattened here: flattening is the
+SDK's (``flattening_enabled``) or the target's job, so every flattener produces
+the same column names (README, "What the tap flattens").
 A document that cannot be repaired raises :class:`UnusableRecord`; the caller
 drops, counts and logs it.
 """
@@ -132,7 +134,6 @@ def status_text(custom_fields: t.Any, status_key: str) -> str | None:
 
 
 def customer_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
-    user = _person(doc.get("user"))
     return {
         "tenant": tenant,
         "_id": _require_id(doc),
@@ -145,18 +146,13 @@ def customer_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
         "code": parse_text(doc.get("code")),
         "source": parse_text(doc.get("source")),
         "tags": string_list(doc.get("tags")),
-        "user": user,
+        "user": _person(doc.get("user")),
         "customFields": _custom_fields(doc.get("customFields")),
-        "user_id": user["_id"] if user else None,
-        "user_name": user["name"] if user else None,
-        "user_group_id": user["group"] if user else None,
         "customField_0_val": status_text(doc.get("customFields"), status_key),
     }
 
 
 def call_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
-    from_user = _person(doc.get("fromUser"))
-    from_group = _group(doc.get("fromGroup"))
     return {
         "tenant": tenant,
         "_id": _require_id(doc),
@@ -171,16 +167,12 @@ def call_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
         "fromNumber": parse_text(doc.get("fromNumber")),
         "toNumber": parse_text(doc.get("toNumber")),
         "hangupCause": parse_text(doc.get("hangupCause")),
-        "fromUser": from_user,
-        "fromGroup": from_group,
-        "fromUser__id": from_user["_id"] if from_user else None,
-        "fromUser__name": from_user["name"] if from_user else None,
-        "fromGroup__id": from_group["_id"] if from_group else None,
+        "fromUser": _person(doc.get("fromUser")),
+        "fromGroup": _group(doc.get("fromGroup")),
     }
 
 
 def staff_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
-    group = _group(doc.get("group"))
     return {
         "tenant": tenant,
         "_id": _require_id(doc),
@@ -191,8 +183,7 @@ def staff_record(doc: t.Mapping, tenant: str, status_key: str) -> dict:
         "active": parse_bool(doc.get("active")),
         "createTime": parse_epoch_ms(doc.get("createTime")),
         "updateTime": parse_epoch_ms(doc.get("updateTime")),
-        "group": group,
-        "group_id": group["_id"] if group else None,
+        "group": _group(doc.get("group")),
     }
 
 

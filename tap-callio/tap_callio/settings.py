@@ -14,6 +14,8 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 from singer_sdk import typing as th
 
+from tap_callio.logs import DEFAULT_METRICS_LOG_LEVEL, METRICS_LOG_LEVELS
+
 DEFAULT_API_URL = "https://clientapi.phonenet.io"
 MAX_PAGE_SIZE = 500  # the largest page the known client used; larger is unverified
 
@@ -128,12 +130,35 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property("retry_max_delay_s", th.NumberType, default=60, description="Longest back-off delay."),
     th.Property(
+        "metrics_log_level",
+        th.StringType(allowed_values=list(METRICS_LOG_LEVELS)),
+        default=DEFAULT_METRICS_LOG_LEVEL,
+        description=(
+            "Level of the SDK's METRIC log lines (a timer and a counter per request): INFO shows them, "
+            "WARNING (default) keeps stderr to one line per tenant and stream."
+        ),
+    ),
+    th.Property(
         "status_custom_field_key",
         th.StringType,
         default="tinh-trang-kh",
         description="customFields key whose value becomes customField_0_val.",
     ),
 ).to_dict()
+
+
+# The one home of every default: the schema above. The SDK writes these into the config when it
+# validates it; `setting` covers a tap built without validation (discovery, tests) too. Code never
+# carries a default of its own (tests/test_config.py::test_defaults_live_only_in_the_schema).
+DEFAULTS: dict[str, t.Any] = {
+    name: spec["default"] for name, spec in CONFIG_SCHEMA["properties"].items() if "default" in spec
+}
+
+
+def setting(config: t.Mapping[str, t.Any], name: str) -> t.Any:
+    """The value of setting ``name``, or its default from the schema."""
+    value = config.get(name)
+    return DEFAULTS.get(name) if value is None else value
 
 
 class ConfigProblem(ValueError):
@@ -189,7 +214,7 @@ def _unique(accounts: list[dict]) -> list[dict]:
 
 
 def check_numbers(config: t.Mapping[str, t.Any]) -> None:
-    page_size = config.get("page_size", MAX_PAGE_SIZE)
+    page_size = setting(config, "page_size")
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ConfigProblem(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
     positive = ("min_time_slice_ms", "request_timeout", "tenant_concurrency")

@@ -14,6 +14,7 @@ from tap_callio import envelope, records
 from tap_callio.client import CallioStream, Marker, TenantReading, now_ms
 from tap_callio.pagination import RESULT_WINDOW, KeysetPaginator, KeysetToken, SnapshotPaginator
 from tap_callio.parsing import parse_epoch_ms
+from tap_callio.settings import setting
 from tap_callio.slicing import SlicePlanner, TimeSlice, iso, run_end, run_start
 
 if t.TYPE_CHECKING:
@@ -60,7 +61,6 @@ class IncrementalStream(CallioStream):
     from_param: t.ClassVar[str]
     to_param: t.ClassVar[str]
     lookback_setting: t.ClassVar[str]
-    lookback_default: t.ClassVar[int]
     # A first sync reads the whole history, not just start_date / days_to_fetch_if_empty.
     first_sync_reads_everything: t.ClassVar[bool] = False
     reading_type = IncrementalReading
@@ -148,8 +148,7 @@ class IncrementalStream(CallioStream):
         state = self.get_context_state(context)
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
-        self.state_manager.is_flushed = False
-        # Private SDK member: writes the STATE message (tests/test_sdk_contract.py).
+        self.state_manager.is_flushed = False  # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_state_message()
 
     @override
@@ -172,9 +171,9 @@ class IncrementalStream(CallioStream):
             return 0
         return run_start(
             bookmark=bookmark,
-            lookback_ms=int(self.config.get(self.lookback_setting, self.lookback_default)),
+            lookback_ms=int(setting(self.config, self.lookback_setting)),
             start_date=self.config.get("start_date"),
-            days_if_empty=int(self.config.get("days_to_fetch_if_empty", 30)),
+            days_if_empty=int(setting(self.config, "days_to_fetch_if_empty")),
             now_ms=now,
         )
 
@@ -184,14 +183,14 @@ class IncrementalStream(CallioStream):
         run.bookmark_start = run.bookmark_reached = bookmark
         now = now_ms()
         first = self.first_time(bookmark, now)
-        end = run_end(now, int(self.config.get("safety_lag_ms", 60_000)))
-        cap = int(self.config.get("max_records_per_run", 0) or 0)
+        end = run_end(now, int(setting(self.config, "safety_lag_ms")))
+        cap = int(setting(self.config, "max_records_per_run") or 0)
         self.logger.info("tenant %s stream %s: reading %s .. %s", self._tenant, self.name, iso(first), iso(end))
         planner = SlicePlanner(
             first,
             end,
             max_records=RESULT_WINDOW,
-            min_ms=int(self.config.get("min_time_slice_ms", 60_000)),
+            min_ms=int(setting(self.config, "min_time_slice_ms")),
             max_ms=int(self.config.get("time_slice_ms") or 0) or None,
         )
         reading = self._reading
@@ -214,7 +213,7 @@ class IncrementalStream(CallioStream):
                 continue  # resliced: planner.next_slice() is now shorter
             planner.completed(piece, reading.reported if reading.reported is not None else read)
             yield SliceDone(piece.hi)
-            self.logger.info(
+            self.logger.debug(  # TAP_CALLIO_LOGLEVEL=DEBUG shows progress per slice
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
                 self.name,
@@ -251,7 +250,6 @@ class CustomersStream(IncrementalStream):
     from_param = "fromUpdateTime"
     to_param = "toUpdateTime"
     lookback_setting = "customers_lookback_ms"
-    lookback_default = 180_000
     # The report needs the current record of every customer who is called, however long
     # ago it was last updated; empty years cost a request or two (SlicePlanner).
     first_sync_reads_everything = True
@@ -266,16 +264,51 @@ class CallsStream(IncrementalStream):
     from_param = "from"
     to_param = "to"
     lookback_setting = "calls_lookback_ms"
-    lookback_default = 900_000
 
 
 class SnapshotStream(CallioStream):
     """Small full-table endpoint: a tenant's records are emitted only once all
-    its pages were read, each stamped with the same ``_snapshot_at``."""
+    its pages were read, each stamped with the same ``_snapshot_at``.
 
+    With ``emit_activate_version_messages``, ACTIVATE_VERSION is sent after the last tenant's
+    records, and only when every tenant's snapshot was complete: an upserting target then
+    deletes the rows this run did not send (staff removed in Callio). The SDK would send it
+    before the first record, which makes a target delete every tenant's rows, and keep a
+    failed tenant's rows deleted.
+    """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._version_to_activate: int | None = None
+
+    # Private SDK hook (Stream.sync calls it once, before the first record, when
+    # emit_activate_version_messages is on; tests/test_sdk_private_members.py checks it exists).
+    @override
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        self._version_to_activate = full_table_version
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        if self._version_to_activate is None or context != (self.partitions or [None])[-1]:
+            return
+        version, self._version_to_activate = self._version_to_activate, None
+        incomplete = sorted(run.tenant for run in self._tap.run_log.failed if run.stream == self.name)
+        if incomplete:
+            self.logger.warning(
+                "stream %s: no ACTIVATE_VERSION this run (incomplete snapshot of %s): "
+                "rows removed in Callio stay in the target until a complete run",
+                self.name,
+                ", ".join(incomplete),
+            )
+            return
+        super()._write_activate_version_message(version)
+
+    @override
     def get_new_paginator(self) -> SnapshotPaginator:
         return SnapshotPaginator()
 
+    @override
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         return {"page": next_page_token or 1, "pageSize": self.page_size}
 
@@ -311,8 +344,16 @@ class SyncLogStream(Stream):
 
     name = "sync_log"
     primary_keys: t.ClassVar[list[str]] = ["run_id", "tenant", "stream"]
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # An audit log: each run adds rows; ACTIVATE_VERSION would delete earlier runs' rows.
+        return False
+
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # rows built by run_log.py, schema-exact
     schema = StreamSchema(SCHEMAS)
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         yield from self._tap.run_log.rows()

@@ -10,11 +10,17 @@ import typing as t
 
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.helpers.capabilities import (
+    EMIT_ACTIVATE_VERSION_CONFIG,
+    PluginCapabilities,
+    TapCapabilities,
+)
+from typing_extensions import override
 
-from tap_callio import streams
+from tap_callio import logs, streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
 from tap_callio.run_log import RunLog
-from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
+from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts, setting
 from tap_callio.tenant_pool import TenantSessions
 
 if t.TYPE_CHECKING:
@@ -33,17 +39,44 @@ class TapCallio(Tap):
     """Singer tap for the Callio call-centre API (customers, calls, staff, groups)."""
 
     name = "tap-callio"
-    config_jsonschema = CONFIG_SCHEMA
+    # a copy: the SDK adds its own settings to this dict in place
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
     # msgspec serialises Singer messages in a fraction of simplejson's time (13 % of the tap's
     # CPU in the profile, bench/README.md); the output is the same JSON.
     message_writer_class = MsgSpecWriter
+    # What `--about` advertises is what works and is tested with third-party targets
+    # (tests/singer/). Not `batch`: the bookmark is saved when a slice is complete, and with
+    # BATCH messages that STATE would reach the target before the file holding the slice's
+    # records, so a crash in between would lose them.
+    capabilities: t.ClassVar[list] = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.STATE,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.ACTIVATE_VERSION,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.run_log = RunLog()
         self._masking = SecretMaskingFilter(self._known_secrets)
         super().__init__(*args, **kwargs)
         self._mask_secrets_in_logs()
+        logs.set_metrics_level(str(setting(self.config, "metrics_log_level")))
 
+    @override
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        super().append_builtin_config(config_jsonschema)
+        # The SDK defines emit_activate_version_messages and its streams read it, but 0.54 does
+        # not add it to a tap's settings: add it, so that it is listed and not refused as unknown.
+        if TapCapabilities.ACTIVATE_VERSION in cls.capabilities:
+            for name, spec in EMIT_ACTIVATE_VERSION_CONFIG["properties"].items():
+                config_jsonschema["properties"].setdefault(name, spec)
+
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         # Checked before the SDK's own validation, whose messages echo values
         # (a password among them), and before any request: one line, no trace.
@@ -67,19 +100,23 @@ class TapCallio(Tap):
     def tokens(self) -> TenantTokens:
         return TenantTokens(
             accounts=self.accounts,
-            api_url=str(self.config.get("api_url")),
-            timeout=float(self.config.get("request_timeout", 90)),
-            max_retries=int(self.config.get("max_retries", 5)),
-            base_delay_s=float(self.config.get("retry_base_delay_s", 1.0)),
+            api_url=str(setting(self.config, "api_url")),
+            timeout=float(setting(self.config, "request_timeout")),
+            max_retries=int(setting(self.config, "max_retries")),
+            base_delay_s=float(setting(self.config, "retry_base_delay_s")),
         )
 
     @functools.cached_property
     def sessions(self) -> TenantSessions:
         return TenantSessions()
 
+    @override
     def discover_streams(self) -> list[Stream]:
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        found = [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        logs.quiet_dry_run_stops(stream.logger for stream in found)
+        return found
 
+    @override
     def load_streams(self) -> list[Stream]:
         order = {stream_type.name: position for position, stream_type in enumerate(STREAM_TYPES)}
         return sorted(super().load_streams(), key=lambda stream: order.get(stream.name, -1))
@@ -99,6 +136,7 @@ class TapCallio(Tap):
                 if self._masking not in handler.filters:
                     handler.addFilter(self._masking)
 
+    @override  # private SDK member, checked by tests/test_sdk_private_members.py
     def _handle_termination(self, signum: int, frame: t.Any) -> None:
         # The SDK writes the state and exits 0; a scheduler must see that the
         # run did not finish. The state holds completed slices only.
@@ -108,6 +146,7 @@ class TapCallio(Tap):
             self.logger.warning("tap-callio stopped by signal %d; resume from the STATE written", signum)
             raise SystemExit(128 + signum)
 
+    @override
     def sync_all(self) -> None:
         self._mask_secrets_in_logs()
         super().sync_all()

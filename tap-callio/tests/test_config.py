@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tap_callio.settings import CONFIG_SCHEMA, DEFAULTS
 
 from conftest import TapRun, run_tap
 
@@ -143,3 +147,18 @@ def test_discover_needs_no_credentials(tmp_path, config):
     assert names["sync_log"]["key_properties"] == ["run_id", "tenant", "stream"]
     assert names["customers"]["replication_key"] == "updateTime"
     assert SECRET not in done.stderr
+
+
+def test_defaults_live_only_in_the_schema():
+    """A setting's default is written once, in the settings schema: code reads settings through
+    settings.setting() and never carries a fallback of its own (a second default could drift)."""
+    package = Path(__file__).resolve().parent.parent / "tap_callio"
+    fallback = re.compile(r"""\.get\(\s*["'](\w+)["']\s*,""")
+    found = [
+        f"{path.name}: {name}"
+        for path in sorted(package.glob("*.py"))
+        for name in fallback.findall(path.read_text())
+        if name in CONFIG_SCHEMA["properties"]
+    ]
+    assert not found, f"defaults written in code: {found}"
+    assert DEFAULTS["page_size"] == 500 and DEFAULTS["calls_lookback_ms"] == 900_000

@@ -26,7 +26,8 @@ def burst_sim():
         yield sim
 
 
-def test_burst_day_is_read_completely_with_bounded_requests(burst_sim):
+def test_burst_day_is_read_completely_with_bounded_requests(burst_sim, monkeypatch):
+    monkeypatch.setenv("TAP_CALLIO_LOGLEVEL", "DEBUG")  # the per-slice lines counted below
     start = burst_sim.now() - 5 * DAY_MS
     config = base_config(burst_sim, start_date=iso(start), page_size=PAGE_SIZE)
     burst_sim.reset_stats()

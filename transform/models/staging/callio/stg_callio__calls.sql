@@ -4,7 +4,7 @@
 with source as (
     select * from {{ callio.raw_source('calls', [
         'tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration',
-        'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser__id', 'fromUser__name', 'fromGroup__id'
+        'direction', 'fromNumber', 'toNumber', 'hangupCause', 'fromUser___id', 'fromUser__name', 'fromGroup___id'
     ]) }}
 ),
 
@@ -23,9 +23,9 @@ typed as (
         {{ callio.to_int64('billDuration') }} as billDuration,
         {{ callio.to_text('hangupCause') }} as hangupCause,
         {{ callio.to_int64('answerTime') }} as answerTime,
-        {{ callio.to_text('fromUser__id') }} as fromUser__id,
+        {{ callio.to_text('fromUser___id') }} as fromUser__id,
         {{ callio.to_text('fromUser__name') }} as fromUser__name,
-        {{ callio.to_text('fromGroup__id') }} as fromGroup__id,
+        {{ callio.to_text('fromGroup___id') }} as fromGroup__id,
         _sdc_extracted_at,
         _sdc_batched_at,
         _load_id

@@ -2,8 +2,8 @@
 -- used by the report. No deduplication here (see the customer mart).
 with source as (
     select * from {{ callio.raw_source('customers', [
-        'tenant', '_id', 'createTime', 'updateTime', 'assignedTime', 'name', 'phone', 'email', 'code', 'user_id',
-        'user_name', 'user_group_id', 'customField_0_val'
+        'tenant', '_id', 'createTime', 'updateTime', 'assignedTime', 'name', 'phone', 'email', 'code', 'user___id',
+        'user__name', 'user__group', 'customField_0_val'
     ]) }}
 ),
 
@@ -18,9 +18,9 @@ typed as (
         {{ callio.to_text('phone') }} as phone,
         {{ callio.to_text('email') }} as email,
         {{ callio.to_text('code') }} as code,
-        {{ callio.to_text('user_id') }} as user_id,
-        {{ callio.to_text('user_name') }} as user_name,
-        {{ callio.to_text('user_group_id') }} as user_group_id,
+        {{ callio.to_text('user___id') }} as user_id,
+        {{ callio.to_text('user__name') }} as user_name,
+        {{ callio.to_text('user__group') }} as user_group_id,
         {{ callio.to_text(var('customer_status_column')) }} as customField_0_val,
         _sdc_extracted_at,
         _sdc_batched_at,

@@ -1,7 +1,7 @@
 -- One row per landed staff record (one per member per snapshot on append-only loaders).
 with source as (
     select * from {{ callio.raw_source('staff', [
-        'tenant', '_id', 'email', 'name', 'ext', 'role', 'active', 'createTime', 'updateTime', 'group_id',
+        'tenant', '_id', 'email', 'name', 'ext', 'role', 'active', 'createTime', 'updateTime', 'group___id',
         '_snapshot_at'
     ]) }}
 ),
@@ -18,7 +18,7 @@ typed as (
              when lower({{ callio.to_text('active') }}) in ('false', '0') then false end as active,
         {{ callio.to_int64('createTime') }} as createTime,
         {{ callio.to_int64('updateTime') }} as updateTime,
-        {{ callio.to_text('group_id') }} as group_id,
+        {{ callio.to_text('group___id') }} as group_id,
         {{ callio.to_int64('_snapshot_at') }} as _snapshot_at,
         _sdc_extracted_at,
         _sdc_batched_at
