@@ -21,8 +21,13 @@ FAULT_KINDS = ("status", "slow", "hang", "drop", "truncate", "non_json", "expire
                "echo_credentials", "drip", "poison")
 # bad_page: a 200 reply that is not a valid page (see README "Faults")
 BAD_PAGE_SHAPES = ("error_object", "empty_with_next", "docs_dropped", "count_mismatch")
-# poison: values that a record can carry but no sane reader should pass on as they are
-POISON_VALUES = ("huge_text", "lone_surrogate", "deep_nesting", "int_2_63_plus_5", "int_10_40", "float_1_5e300")
+# poison: values that a record can carry but no sane reader should pass on as they are, and
+# records a reader cannot use at all (no id, an unreadable time key, not an object) or must keep
+# whole although odd (a long text)
+POISON_VALUES = ("huge_text", "lone_surrogate", "deep_nesting", "int_2_63_plus_5", "int_10_40", "float_1_5e300",
+                 "no_id", "bad_time", "not_object", "long_text")
+LONG_TEXT_CHARS = 100_000
+_TIME_KEY = {"/customer": "updateTime", "/call": "createTime", "/user": "createTime", "/user-group": "createTime"}
 
 
 class FaultRuleError(ValueError):
@@ -199,11 +204,25 @@ def poison(payload: bytes, endpoint: str, rules: list[FaultRule]) -> tuple[bytes
     page = json.loads(payload)
     raw_values: dict[str, str] = {}
     hits = 0
-    for doc in page.get("docs", []):
+    docs = page.get("docs", [])
+    for position, doc in enumerate(docs):
         for rule in rules:
-            if doc.get("_id") not in rule.ids:
+            if not isinstance(doc, dict) or doc.get("_id") not in rule.ids:
                 continue
             hits += 1
+            if rule.value == "no_id":
+                doc.pop("_id", None)
+                doc.pop("id", None)
+                continue
+            if rule.value == "bad_time":
+                doc[rule.poison_field or _TIME_KEY[endpoint]] = "yesterday"
+                continue
+            if rule.value == "not_object":
+                docs[position] = f"not an object ({doc['_id']})"
+                continue
+            if rule.value == "long_text":
+                doc[rule.poison_field or _TEXT_FIELD[endpoint]] = "L" * LONG_TEXT_CHARS
+                continue
             if rule.value == "deep_nesting":
                 text = "[" * DEEP_NESTING_LEVELS + '"deep"' + "]" * DEEP_NESTING_LEVELS
             elif rule.value == "lone_surrogate":
@@ -219,7 +238,7 @@ def poison(payload: bytes, endpoint: str, rules: list[FaultRule]) -> tuple[bytes
             numeric = rule.value.startswith(("int_", "float_"))
             doc[rule.poison_field or (_NUMBER_FIELD if numeric else _TEXT_FIELD)[endpoint]] = marker
     if not raw_values:
-        return payload, 0
+        return (json.dumps(page, ensure_ascii=False).encode() if hits else payload), hits
     body = json.dumps(page, ensure_ascii=False)
     for marker, text in raw_values.items():
         body = body.replace(json.dumps(marker, ensure_ascii=False), text)

@@ -112,3 +112,16 @@ def test_late_calls_with_their_own_lateness(fresh_sim):
     late = {c["_id"]: c["createTime"] for c in fresh_sim.truth("PK", "calls") if c["_id"] in ids}
     assert len(late) == 3
     assert all(before - 601 * 60_000 <= t <= before - 599 * 60_000 for t in late.values())
+
+
+def test_unusable_records_and_long_text(fresh_sim):
+    docs = _page(fresh_sim, sort="createTimeDESC").json()["docs"]
+    ids = [d["_id"] for d in docs[:4]]
+    fresh_sim.set_faults([{"fault": "poison", "endpoints": ["/call"], "ids": [i], "value": v}
+                          for i, v in zip(ids, ["no_id", "bad_time", "not_object", "long_text"])])
+    served = _page(fresh_sim, sort="createTimeDESC").json()["docs"]
+    assert "_id" not in served[0] and "id" not in served[0] and served[0]["startTime"] == docs[0]["startTime"]
+    assert served[1]["createTime"] == "yesterday"
+    assert served[2] == f"not an object ({ids[2]})"
+    assert served[3]["hangupCause"] == "L" * 100_000
+    assert served[4:] == docs[4:]

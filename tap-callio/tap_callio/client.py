@@ -4,7 +4,7 @@ tenant isolation (a failing tenant is logged and recorded, never raised)."""
 
 from __future__ import annotations
 
-import random
+import email.utils
 import time
 import typing as t
 
@@ -12,33 +12,35 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
+from typing_extensions import override
 
-from tap_callio import envelope
+from tap_callio import envelope, quarantine
 from tap_callio.auth import LoginError, TenantAuthenticator
 from tap_callio.records import UnusableRecord, record_id
+from tap_callio.redaction import redact
+from tap_callio.retry import RETRIABLE_STATUS, RetryPolicy, send_within
 from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-RETRIABLE_STATUS = {429, 500, 502, 503, 504}
 ERROR_BODY_EXCERPT = 200
-
-
-def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (seconds form only)."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def server_date_ms(response: requests.Response) -> int | None:
+    """The server's clock from its ``Date`` header (whole seconds, rounded down), or None."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return int(moment.timestamp() * 1000) if moment.tzinfo is not None else None
 
 
 class CallioStream(RESTStream):
@@ -55,6 +57,7 @@ class CallioStream(RESTStream):
         super().__init__(*args, **kwargs)
         self._tenant: str | None = None
         self._run: StreamRun | None = None
+        self._server_now: int | None = None  # server clock at the first reply since the last bookmark
 
     # -- where and who ---------------------------------------------------------
 
@@ -72,7 +75,8 @@ class CallioStream(RESTStream):
 
     @property
     def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 90))
+        """Deadline of a whole request (connect, headers, body), not of each read: retry.py."""
+        return float(self.config["request_timeout"])
 
     @property
     def page_size(self) -> int:
@@ -80,23 +84,14 @@ class CallioStream(RESTStream):
 
     # -- requests, retries, validation ----------------------------------------
 
+    @override
     def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 5)) + 1
+        return RetryPolicy.from_config(self.config).max_tries
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
-        """Exponential back-off with jitter; a ``Retry-After`` header wins."""
-        base = float(self.config.get("retry_base_delay_s", 1.0))
-        ceiling = float(self.config.get("retry_max_delay_s", 60.0))
-        exc = yield  # type: ignore[misc]
-        attempt = 0
-        while True:
-            asked = retry_after_seconds(exc)
-            if asked is not None:
-                delay = min(asked, ceiling)
-            else:
-                delay = min(ceiling, base * (2**attempt)) * random.uniform(0.5, 1.0)  # noqa: S311
-            attempt += 1
-            exc = yield delay
+        """The tap's one retry policy (retry.py), shared with the login."""
+        return RetryPolicy.from_config(self.config).wait_generator()
 
     def backoff_jitter(self, value: float) -> float:
         return value  # jitter is applied by backoff_wait_generator
@@ -113,10 +108,17 @@ class CallioStream(RESTStream):
             reason,
         )
 
+    @override
     def response_error_message(self, response: requests.Response) -> str:
+        # the body may echo a token or password: masked here, before it is logged or stored
         excerpt = response.text[:ERROR_BODY_EXCERPT].replace("\n", " ") if response.content else ""
-        return f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": ")
+        return self.redact(f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": "))
 
+    def redact(self, text: str) -> str:
+        """``text`` without any known password or token (redaction.py)."""
+        return redact(text, self._tap.tokens.secrets())
+
+    @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
         if status in RETRIABLE_STATUS or status >= 500:
@@ -124,8 +126,9 @@ class CallioStream(RESTStream):
         if status >= 400:
             raise FatalAPIError(self.response_error_message(response))
         try:
-            envelope.body(response)
+            envelope.check_page(response)
         except envelope.MalformedBody as exc:
+            # never an empty page: retried, then the tenant fails with its bookmark unmoved
             raise RetriableAPIError(f"{self.path}: {exc}", response) from exc
 
     def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
@@ -147,9 +150,21 @@ class CallioStream(RESTStream):
     def _send(self, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
         if self._run is not None:
             self._run.requests += 1
-        response = self.requests_session.send(request, timeout=self.timeout, allow_redirects=self.allow_redirects)
+        response = send_within(self.requests_session, request, self.timeout, allow_redirects=self.allow_redirects)
         self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
+        if self._server_now is None:
+            self._server_now = server_date_ms(response)
         return response
+
+    def bookmark_bound(self, slice_end: int) -> int:
+        """How far a bookmark may go once a slice ending at ``slice_end`` was read: not past the
+        server's own now (minus the safety lag) when the slice began, since a server whose clock
+        runs behind the host's still stamps records with times the host has passed. Resets the
+        server clock reading for the next slice."""
+        server_now, self._server_now = self._server_now, None
+        if server_now is None:
+            return slice_end
+        return min(slice_end, server_now - int(self.config["safety_lag_ms"]))
 
     # -- records --------------------------------------------------------------
 
@@ -157,6 +172,7 @@ class CallioStream(RESTStream):
         status_key = str(self.config.get("status_custom_field_key", "tinh-trang-kh"))
         return type(self).record_builder(doc, self._tenant or "", status_key)
 
+    @override
     def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
         for position, doc in enumerate(envelope.docs(response)):
             if not isinstance(doc, dict):
@@ -165,10 +181,44 @@ class CallioStream(RESTStream):
             try:
                 record = self.build_record(doc)
             except UnusableRecord as exc:
-                self._drop(position, record_id(doc), str(exc))
+                if isinstance(doc, quarantine.QuarantinedDoc):
+                    self._quarantine(doc, record_id(doc), doc.reason)
+                else:
+                    self._drop(position, record_id(doc), str(exc))
                 continue
-            if self.accept(record):
-                yield record
+            if not self.accept(record):
+                continue
+            reason = doc.reason if isinstance(doc, quarantine.QuarantinedDoc) else quarantine.problem(record)
+            if reason is not None:
+                self._quarantine(doc, record["_id"], reason)
+                continue
+            yield record
+
+    def _quarantine(self, doc: t.Mapping, doc_id: str | None, reason: str) -> None:
+        """Set a poison record aside on the quarantine stream, now (before the STATE that moves
+        the bookmark past it); without that stream selected, log it only."""
+        entry = quarantine.row(
+            run_id=self._tap.run_log.run_id,
+            tenant=self._tenant or "",
+            stream=self.name,
+            record_id=doc_id,
+            reason=reason,
+            raw=quarantine.raw_text(doc),
+        )
+        stream = self._tap.streams.get(quarantine.STREAM_NAME)
+        written = stream is not None and stream.put(entry)
+        if self._run is not None:
+            self._run.records_quarantined += 1
+        self.logger.warning(
+            "tenant %s stream %s: quarantined record %s (%s; %d characters, sha256 %s)%s",
+            self._tenant,
+            self.name,
+            doc_id or "without id",
+            reason,
+            entry["raw_length"],
+            entry["raw_sha256"][:12],
+            "" if written else " - the quarantine stream is not selected: logged only",
+        )
 
     def accept(self, record: dict) -> bool:
         """Whether a parsed record belongs to what is being read (overridden)."""
@@ -197,21 +247,22 @@ class CallioStream(RESTStream):
         try:
             yield from self.read_tenant(context, run)
         except LoginError as exc:
-            run.fail(STATUS_ERROR_LOGIN, str(exc))
-            self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, exc)
+            run.fail(STATUS_ERROR_LOGIN, self.redact(str(exc)))
+            self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, run.error)
         except Exception as exc:  # noqa: BLE001 - isolate every failure to its tenant
-            reason = f"tenant {tenant} stream {self.name}: {describe(exc)}"
+            reason = self.redact(f"tenant {tenant} stream {self.name}: {describe(exc)}")
             run.fail(STATUS_ERROR, reason)
             self.logger.error("%s", reason)
         finally:
             run.finish()
             self.logger.info(
-                "tenant %s stream %s: %s, %d records, %d dropped, %d requests",
+                "tenant %s stream %s: %s, %d records, %d dropped, %d quarantined, %d requests",
                 tenant,
                 self.name,
                 run.status,
                 run.records_read,
                 run.records_dropped,
+                run.records_quarantined,
                 run.requests,
             )
 

@@ -9,7 +9,7 @@ from importlib import resources
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_callio import envelope, records
+from tap_callio import envelope, reconcile, records
 from tap_callio.client import CallioStream, now_ms
 from tap_callio.pagination import RESULT_WINDOW, KeysetPaginator, KeysetToken, SnapshotPaginator
 from tap_callio.parsing import parse_epoch_ms
@@ -42,12 +42,12 @@ class IncrementalStream(CallioStream):
     from_param: t.ClassVar[str]
     to_param: t.ClassVar[str]
     lookback_setting: t.ClassVar[str]
-    lookback_default: t.ClassVar[int]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._slice: TimeSlice | None = None
         self._paginator: KeysetPaginator | None = None
+        self._reconciled_at: int | None = None  # set when this run is a wide re-read (reconcile.py)
 
     # The SDK would move the bookmark with every record; ours moves per slice.
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
@@ -109,6 +109,8 @@ class IncrementalStream(CallioStream):
         state = self.get_context_state(context)
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
+        if self._reconciled_at is not None:
+            state[reconcile.RECONCILED_AT] = self._reconciled_at
         self.state_manager.is_flushed = False
         self._write_state_message()
 
@@ -118,10 +120,13 @@ class IncrementalStream(CallioStream):
         now = now_ms()
         start = run_start(
             bookmark=bookmark,
-            lookback_ms=int(self.config.get(self.lookback_setting, self.lookback_default)),
+            lookback_ms=int(self.config[self.lookback_setting]),
             start_date=self.config.get("start_date"),
             days_if_empty=int(self.config.get("days_to_fetch_if_empty", 30)),
             now_ms=now,
+        )
+        start, self._reconciled_at = reconcile.widen(
+            start, state=self.get_context_state(context), bookmark=bookmark, now_ms=now, config=self.config
         )
         end = run_end(now, int(self.config.get("safety_lag_ms", 60_000)))
         cap = int(self.config.get("max_records_per_run", 0) or 0)
@@ -149,8 +154,9 @@ class IncrementalStream(CallioStream):
                 continue
             finally:
                 self._paginator = None
-            if bookmark is None or piece.hi > bookmark:
-                bookmark = piece.hi
+            reached = self.bookmark_bound(piece.hi)  # never past the server's clock
+            if bookmark is None or reached > bookmark:
+                bookmark = reached
                 self._save_bookmark(context, bookmark)
             run.bookmark_reached = bookmark
             self.logger.info(
@@ -173,7 +179,6 @@ class CustomersStream(IncrementalStream):
     from_param = "fromUpdateTime"
     to_param = "toUpdateTime"
     lookback_setting = "customers_lookback_ms"
-    lookback_default = 180_000
 
 
 class CallsStream(IncrementalStream):
@@ -185,7 +190,6 @@ class CallsStream(IncrementalStream):
     from_param = "from"
     to_param = "to"
     lookback_setting = "calls_lookback_ms"
-    lookback_default = 900_000
 
 
 class SnapshotStream(CallioStream):

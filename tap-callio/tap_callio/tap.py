@@ -13,6 +13,8 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_callio import streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
+from tap_callio.retry import RetryPolicy
+from tap_callio.quarantine import QuarantineStream
 from tap_callio.run_log import RunLog
 from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
 
@@ -20,6 +22,7 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 STREAM_TYPES = (
+    QuarantineStream,  # first: announces its schema; the others write its rows as they read
     streams.CustomersStream,
     streams.CallsStream,
     streams.StaffStream,
@@ -67,9 +70,8 @@ class TapCallio(Tap):
         return TenantTokens(
             accounts=self.accounts,
             api_url=str(self.config.get("api_url")),
-            timeout=float(self.config.get("request_timeout", 90)),
-            max_retries=int(self.config.get("max_retries", 5)),
-            base_delay_s=float(self.config.get("retry_base_delay_s", 1.0)),
+            timeout=float(self.config["request_timeout"]),
+            policy=RetryPolicy.from_config(self.config),
         )
 
     def discover_streams(self) -> list[Stream]:
