@@ -8,7 +8,6 @@ import json
 import subprocess
 
 import yaml
-
 from conftest import PROJECT_ROOT
 
 

@@ -188,7 +188,8 @@ _PLACEHOLDER = "\u0001callio-sim-poison-{}\u0001"
 def bad_page(payload: bytes, shape: str) -> bytes:
     """A 200 body that is not a valid page, from the real one (see BAD_PAGE_SHAPES)."""
     if shape == "error_object":
-        return json.dumps({"statusCode": 500, "message": "Internal server error", "error": "Service unavailable"}).encode()
+        error = {"statusCode": 500, "message": "Internal server error", "error": "Service unavailable"}
+        return json.dumps(error).encode()
     page = json.loads(payload)
     if shape == "empty_with_next":
         page["docs"], page["hasNextPage"] = [], True

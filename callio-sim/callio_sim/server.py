@@ -13,8 +13,8 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from .app import STREAMS, ApiError, Simulator, dumps
 from . import faults
+from .app import STREAMS, ApiError, Simulator, dumps
 from .faults import API_ENDPOINTS, FaultRule, FaultRuleError
 
 LIST_ENDPOINTS = ("/customer", "/call", "/user", "/user-group")

@@ -91,7 +91,8 @@ def test_drip_sends_the_whole_reply_a_byte_at_a_time(fresh_sim):
     fresh_sim.set_faults([{"fault": "drip", "delay": 0.05, "chunk": 1, "endpoints": ["/user-group"], "times": 1}])
     url = urllib.parse.urlsplit(fresh_sim.url)
     with socket.create_connection((url.hostname, url.port), timeout=5) as conn:
-        conn.sendall(f"GET /user-group HTTP/1.1\r\nHost: x\r\ntoken: {fresh_sim.account('PK')['token']}\r\n\r\n".encode())
+        token = fresh_sim.account("PK")["token"]
+        conn.sendall(f"GET /user-group HTTP/1.1\r\nHost: x\r\ntoken: {token}\r\n\r\n".encode())
         pieces = [conn.recv(1024) for _ in range(5)]
     assert [len(p) for p in pieces] == [1] * 5  # every read gets one byte: no read ever times out
     assert b"".join(pieces) == b"HTTP/"

@@ -13,8 +13,8 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_callio import streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
-from tap_callio.retry import RetryPolicy
 from tap_callio.quarantine import QuarantineStream
+from tap_callio.retry import RetryPolicy
 from tap_callio.run_log import RunLog
 from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts
 

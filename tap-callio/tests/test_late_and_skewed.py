@@ -72,10 +72,12 @@ def test_bookmarks_follow_the_server_clock(skew_s):
 def test_reconciliation_window():
     config = {"reconciliation_days": 3, "reconciliation_interval_hours": 24}
     now = 100 * DAY_MS
-    assert reconcile.widen(now - HOUR_MS, state={}, bookmark=None, now_ms=now, config=config) == (now - HOUR_MS, now)
-    recent = {reconcile.RECONCILED_AT: now - 23 * HOUR_MS}
-    assert reconcile.widen(now - HOUR_MS, state=recent, bookmark=now, now_ms=now, config=config) == (now - HOUR_MS, None)
-    old = {reconcile.RECONCILED_AT: now - 24 * HOUR_MS}
-    assert reconcile.widen(now - HOUR_MS, state=old, bookmark=now, now_ms=now, config=config) == (now + 1 - 3 * DAY_MS, now)
-    never = {"reconciliation_days": 0, "reconciliation_interval_hours": 24}
-    assert reconcile.widen(now - HOUR_MS, state={}, bookmark=now, now_ms=now, config=never) == (now - HOUR_MS, None)
+    start = now - HOUR_MS  # what the look-back alone would read
+
+    def widen(state, bookmark=now, settings=config):
+        return reconcile.widen(start, state=state, bookmark=bookmark, now_ms=now, config=settings)
+
+    assert widen({}, bookmark=None) == (start, now)  # a first sync counts as a reconciliation
+    assert widen({reconcile.RECONCILED_AT: now - 23 * HOUR_MS}) == (start, None)
+    assert widen({reconcile.RECONCILED_AT: now - 24 * HOUR_MS}) == (now + 1 - 3 * DAY_MS, now)
+    assert widen({}, settings={"reconciliation_days": 0, "reconciliation_interval_hours": 24}) == (start, None)

@@ -27,9 +27,9 @@ def poisoned(small_sim):
     for endpoint, stream, key in (("/customer", "customers", "updateTime"), ("/call", "calls", "createTime")):
         recent = sorted((r for r in sim.truth("PK", stream) if r[key] >= start), key=lambda r: r[key])
         picks = [r["_id"] for r in recent[-len(POISONS) :]]
-        chosen[stream] = dict(zip(picks, zip(POISONS, REASONS)))
+        chosen[stream] = dict(zip(picks, zip(POISONS, REASONS, strict=True), strict=True))
         rules += [{"fault": "poison", "endpoints": [endpoint], "tenants": ["PK"], "ids": [i], "value": v}
-                  for i, v in zip(picks, POISONS)]
+                  for i, v in zip(picks, POISONS, strict=True)]
     sim.set_faults(rules)
     try:
         run = run_tap(base_config(sim, start_date=iso(start), page_size=50), catalog=catalog_with("customers", "calls"))

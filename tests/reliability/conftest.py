@@ -6,7 +6,6 @@ import contextlib
 
 import pytest
 from callio_sim.testing import running_simulator
-
 from conftest import isolated_environment
 
 from .pipeline import SIM_OPTIONS, Pipeline
