@@ -119,7 +119,8 @@ say "running the test suites (logs in output/test-logs/)"
 # reliability tests are split over both lanes to keep the whole run under CI's 15 minutes.
 # Measured on a quiet 2-core machine (fresh clone, installs included, commit of 2026-11-29):
 # tap-callio 170 s, bigquery 140 s, callio-sim 26 s, load-guard 8 s, project + reliability 750 s.
-reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py)
+reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
+              tests/reliability/test_odd_replies.py)
 (
   suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
   suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer

@@ -46,6 +46,11 @@ def private_meltano_dirs(workdir: Path) -> dict[str, str]:
 @pytest.fixture
 def isolated_env(tmp_path: Path) -> dict[str, str]:
     """Environment variables pointing every output of a run into tmp_path."""
+    return isolated_environment(tmp_path)
+
+
+def isolated_environment(tmp_path: Path) -> dict[str, str]:
+    """Environment variables pointing every output of a run into tmp_path (for fixtures of any scope)."""
     env = dict(os.environ)
     env.update(private_meltano_dirs(tmp_path))
     env.update(

@@ -211,7 +211,7 @@ class Simulator:
         if tenant not in self.tenants:
             raise ApiError(404, f"unknown tenant {tenant!r}")
         data = self.tenants[tenant]
-        late_ms = int(self.cfg.late_minutes * 60_000)
+        late_ms = int(float(payload.get("late_minutes", self.cfg.late_minutes)) * 60_000)
         return {
             "tenant": tenant,
             "inserted_calls": data.insert_calls(int(payload.get("insert_calls", 0))),

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="customers created over the last D days (default max(days, 120))")
     p.add_argument("--now", type=int, default=0, dest="now_ms",
                    help="pin the clock: epoch ms of 'now' at start (default: wall clock)")
+    p.add_argument("--clock-skew", type=float, default=0.0, dest="clock_skew_s", metavar="SECONDS",
+                   help="without --now: the simulated clock runs SECONDS ahead (+) or behind (-) the host's; "
+                        "the Date header and every time stamp follow it (default 0)")
     p.add_argument("--burst", action="append", default=[], metavar="[TENANT@]DATE:COUNT",
                    help="exactly COUNT extra calls on local day DATE (YYYY-MM-DD); repeatable")
     p.add_argument("--same-ms-fraction", type=float, default=0.08,
@@ -62,7 +65,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
         seed=args.seed, tenants=tuple(args.tenants.split(",")), customers=args.customers, calls=args.calls,
         staff=args.staff, groups=args.groups, days=args.days, customer_days=args.customer_days,
-        now_ms=args.now_ms, bursts=tuple(Burst.parse(b) for b in args.burst),
+        now_ms=args.now_ms, clock_skew_s=args.clock_skew_s, bursts=tuple(Burst.parse(b) for b in args.burst),
         same_ms_fraction=args.same_ms_fraction, quirks=not args.no_quirks, token_ttl_s=args.token_ttl_s,
         accounts_per_tenant=args.accounts_per_tenant, live_inserts_per_sec=args.live_inserts_per_sec,
         live_updates_per_sec=args.live_updates_per_sec, live_late_per_sec=args.live_late_per_sec,

@@ -39,7 +39,8 @@ class SimConfig:
     groups: int = 5
     days: int = 30
     customer_days: int = 0  # 0: max(days, 120), so some customers are ~90+ days old
-    now_ms: int = 0  # 0: wall clock at start
+    now_ms: int = 0  # 0: wall clock at start (plus clock_skew_s)
+    clock_skew_s: float = 0.0  # the simulated clock runs this far ahead (+) or behind (-) the host's
     bursts: tuple[Burst, ...] = ()
     same_ms_fraction: float = 0.08  # share of calls that repeat the previous call's createTime
     quirks: bool = True
@@ -60,7 +61,7 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         if not self.now_ms:
-            self.now_ms = int(time.time() * 1000)
+            self.now_ms = int(time.time() * 1000 + self.clock_skew_s * 1000)
         if not self.customer_days:
             self.customer_days = max(self.days, 120)
         self.tenants = tuple(t.strip() for t in self.tenants if t.strip())

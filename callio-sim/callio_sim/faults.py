@@ -8,6 +8,7 @@ Rules are checked in order; the first that fires decides the request's fate.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from dataclasses import dataclass, field
@@ -16,7 +17,17 @@ from typing import Any
 from .records import mix
 
 API_ENDPOINTS = ("/auth/login", "/customer", "/call", "/user", "/user-group")
-FAULT_KINDS = ("status", "slow", "hang", "drop", "truncate", "non_json", "expire_token")
+FAULT_KINDS = ("status", "slow", "hang", "drop", "truncate", "non_json", "expire_token", "bad_page",
+               "echo_credentials", "drip", "poison")
+# bad_page: a 200 reply that is not a valid page (see README "Faults")
+BAD_PAGE_SHAPES = ("error_object", "empty_with_next", "docs_dropped", "count_mismatch")
+# poison: values that a record can carry but no sane reader should pass on as they are, and
+# records a reader cannot use at all (no id, an unreadable time key, not an object) or must keep
+# whole although odd (a long text)
+POISON_VALUES = ("huge_text", "lone_surrogate", "deep_nesting", "int_2_63_plus_5", "int_10_40", "float_1_5e300",
+                 "no_id", "bad_time", "not_object", "long_text")
+LONG_TEXT_CHARS = 100_000
+_TIME_KEY = {"/customer": "updateTime", "/call": "createTime", "/user": "createTime", "/user-group": "createTime"}
 
 
 class FaultRuleError(ValueError):
@@ -32,6 +43,11 @@ class FaultRule:
     retry_after: Any = None
     body: str | None = None
     delay: float = 0.0
+    shape: str = "error_object"
+    ids: tuple[str, ...] = ()
+    poison_field: str | None = None  # rule key "field"
+    value: str = "huge_text"
+    chunk: int = 1
     times: int | None = None
     every: int | None = None
     probability: float | None = None
@@ -45,7 +61,8 @@ class FaultRule:
         if not isinstance(raw, dict):
             raise FaultRuleError("each rule must be an object")
         unknown = set(raw) - {"fault", "endpoints", "endpoint", "tenants", "tenant", "status", "retry_after",
-                              "body", "delay", "times", "every", "probability", "after"}
+                              "body", "delay", "times", "every", "probability", "after", "shape", "ids",
+                              "field", "value", "chunk"}
         if unknown:
             raise FaultRuleError(f"unknown rule fields: {sorted(unknown)}")
         kind = raw.get("fault", "status")
@@ -55,10 +72,20 @@ class FaultRule:
         for e in endpoints or ():
             if e not in API_ENDPOINTS:
                 raise FaultRuleError(f"unknown endpoint {e!r}; use one of {API_ENDPOINTS} or '*'")
-        default_delay = 60.0 if kind == "hang" else 1.0 if kind == "slow" else 0.0
+        default_delay = {"hang": 60.0, "slow": 1.0, "drip": 0.5}.get(kind, 0.0)
+        shape = raw.get("shape", "error_object")
+        if shape not in BAD_PAGE_SHAPES:
+            raise FaultRuleError(f"shape must be one of {BAD_PAGE_SHAPES}")
+        value = raw.get("value", "huge_text")
+        if value not in POISON_VALUES:
+            raise FaultRuleError(f"value must be one of {POISON_VALUES}")
+        if kind == "poison" and not raw.get("ids"):
+            raise FaultRuleError("a poison rule needs the ids of the records to poison")
         rule = cls(
             fault=kind, endpoints=endpoints, tenants=_as_tuple(raw.get("tenants", raw.get("tenant"))),
             status=int(raw.get("status", 401 if kind == "expire_token" else 500)),
+            shape=shape, ids=_as_tuple(raw.get("ids")) or (), poison_field=raw.get("field"), value=value,
+            chunk=max(1, int(raw.get("chunk", 1))),
             retry_after=raw.get("retry_after"), body=raw.get("body"),
             delay=float(raw.get("delay", default_delay)),
             times=_opt_int(raw.get("times")), every=_opt_int(raw.get("every")),
@@ -92,7 +119,8 @@ class FaultRule:
                 "tenants": list(self.tenants) if self.tenants else "*", "status": self.status,
                 "retry_after": self.retry_after, "delay": self.delay, "times": self.times,
                 "every": self.every, "probability": self.probability, "after": self.after,
-                "seen": self.seen, "fired": self.fired}
+                "shape": self.shape, "ids": list(self.ids), "field": self.poison_field, "value": self.value,
+                "chunk": self.chunk, "seen": self.seen, "fired": self.fired}
 
 
 class FaultBook:
@@ -116,11 +144,18 @@ class FaultBook:
             self.rules = []
 
     def pick(self, endpoint: str, tenant: str | None) -> FaultRule | None:
+        """The rule deciding this request's fate (poison rules never do: see `poisons`)."""
         with self.lock:
             for rule in self.rules:
-                if rule.matches(endpoint, tenant) and rule.should_fire():
+                if rule.fault != "poison" and rule.matches(endpoint, tenant) and rule.should_fire():
                     return rule
         return None
+
+    def poisons(self, endpoint: str, tenant: str | None) -> list[FaultRule]:
+        """Every poison rule for this request: they alter records of a normal reply, together.
+        Unlike other rules they fire on every matching reply (a record is poisoned for good)."""
+        with self.lock:
+            return [rule for rule in self.rules if rule.fault == "poison" and rule.matches(endpoint, tenant)]
 
     def describe(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -137,3 +172,75 @@ def _as_tuple(value: Any) -> tuple[str, ...] | None:
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+# ----- payload rewrites of the `bad_page` and `poison` faults (pure: bytes in, bytes out) -------
+
+HUGE_TEXT_CHARS = 3 * 1024 * 1024
+DEEP_NESTING_LEVELS = 100_000
+# default field a poison value goes into, per endpoint: text values into a text field, numbers
+# into a number field, nesting into the customer status value
+_TEXT_FIELD = {"/customer": "name", "/call": "hangupCause", "/user": "name", "/user-group": "name"}
+_NUMBER_FIELD = {"/customer": "assignedTime", "/call": "duration", "/user": "createTime", "/user-group": "createTime"}
+_PLACEHOLDER = "\u0001callio-sim-poison-{}\u0001"
+
+
+def bad_page(payload: bytes, shape: str) -> bytes:
+    """A 200 body that is not a valid page, from the real one (see BAD_PAGE_SHAPES)."""
+    if shape == "error_object":
+        error = {"statusCode": 500, "message": "Internal server error", "error": "Service unavailable"}
+        return json.dumps(error).encode()
+    page = json.loads(payload)
+    if shape == "empty_with_next":
+        page["docs"], page["hasNextPage"] = [], True
+    elif shape == "docs_dropped":
+        page["docs"] = []  # totalDocs and hasNextPage still say records are there
+    elif shape == "count_mismatch":
+        page["docs"] = page["docs"][: len(page["docs"]) // 2]
+    return json.dumps(page, ensure_ascii=False).encode()
+
+
+def poison(payload: bytes, endpoint: str, rules: list[FaultRule]) -> tuple[bytes, int]:
+    """The page with the rules' poison values put into the records they name; (body, how many)."""
+    page = json.loads(payload)
+    raw_values: dict[str, str] = {}
+    hits = 0
+    docs = page.get("docs", [])
+    for position, doc in enumerate(docs):
+        for rule in rules:
+            if not isinstance(doc, dict) or doc.get("_id") not in rule.ids:
+                continue
+            hits += 1
+            if rule.value == "no_id":
+                doc.pop("_id", None)
+                doc.pop("id", None)
+                continue
+            if rule.value == "bad_time":
+                doc[rule.poison_field or _TIME_KEY[endpoint]] = "yesterday"
+                continue
+            if rule.value == "not_object":
+                docs[position] = f"not an object ({doc['_id']})"
+                continue
+            if rule.value == "long_text":
+                doc[rule.poison_field or _TEXT_FIELD[endpoint]] = "L" * LONG_TEXT_CHARS
+                continue
+            if rule.value == "deep_nesting":
+                text = "[" * DEEP_NESTING_LEVELS + '"deep"' + "]" * DEEP_NESTING_LEVELS
+            elif rule.value == "lone_surrogate":
+                text = json.dumps("Nguy\ud800n")  # ensure_ascii: the escape, valid JSON text
+            else:
+                text = {"huge_text": json.dumps("X" * HUGE_TEXT_CHARS), "int_2_63_plus_5": str(2**63 + 5),
+                        "int_10_40": str(10**40), "float_1_5e300": "1.5e300"}[rule.value]
+            marker = _PLACEHOLDER.format(len(raw_values))
+            raw_values[marker] = text
+            if rule.value == "deep_nesting" and rule.poison_field is None and endpoint == "/customer":
+                doc["customFields"] = [{"key": "tinh-trang-kh", "val": marker}]
+                continue
+            numeric = rule.value.startswith(("int_", "float_"))
+            doc[rule.poison_field or (_NUMBER_FIELD if numeric else _TEXT_FIELD)[endpoint]] = marker
+    if not raw_values:
+        return (json.dumps(page, ensure_ascii=False).encode() if hits else payload), hits
+    body = json.dumps(page, ensure_ascii=False)
+    for marker, text in raw_values.items():
+        body = body.replace(json.dumps(marker, ensure_ascii=False), text)
+    return body.encode("utf-8"), hits

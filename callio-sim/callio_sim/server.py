@@ -13,6 +13,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from . import faults
 from .app import STREAMS, ApiError, Simulator, dumps
 from .faults import API_ENDPOINTS, FaultRule, FaultRuleError
 
@@ -37,6 +38,11 @@ class Handler(BaseHTTPRequestHandler):
     # the ACK of the first, which the client delays by ~40 ms: every small keep-alive reply
     # stalled. Real servers do not wait, so neither does the simulator (TCP_NODELAY).
     disable_nagle_algorithm = True
+
+    def date_time_string(self, timestamp=None) -> str:
+        # The Date header follows the simulator's clock (`--now`, `--clock-skew`), as a real
+        # server's follows its own: a client can learn the server's notion of now from it.
+        return super().date_time_string(self.sim.now() / 1000 if timestamp is None else timestamp)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: request lines could carry tokens in query strings of badly written clients
@@ -130,6 +136,11 @@ class Handler(BaseHTTPRequestHandler):
             sim.count(path, tenant, str(err.status))
             self._json(err.status, {"statusCode": err.status, "message": err.message})
             return
+        poisons = sim.faults.poisons(path, tenant) if path in LIST_ENDPOINTS else []
+        if poisons:
+            payload, hits = faults.poison(payload, path, poisons)
+            for rule in poisons:
+                rule.fired += bool(hits)
         self._hold(sim.latency_s(records))
         sim.count(path, tenant, "200")
         self._send(200, payload)
@@ -169,6 +180,26 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self._drop()
             return True
+        if kind == "bad_page":
+            sim.count(path, tenant, "bad_page")
+            self._send(200, faults.bad_page(self._real_payload(path, tenant), rule.shape))
+            return True
+        if kind == "echo_credentials":
+            # some servers quote the request in their error text: the token, a login's password
+            sim.count(path, tenant, str(rule.status))
+            echoed = {"token": self.headers.get("token")}
+            if path == "/auth/login":
+                try:
+                    echoed.update(json.loads(self._body() or b"{}"))
+                except ValueError:
+                    pass
+            message = "Bad request: " + ", ".join(f"{k}={v}" for k, v in echoed.items() if v)
+            self._json(rule.status, {"statusCode": rule.status, "message": message})
+            return True
+        if kind == "drip":
+            sim.count(path, tenant, "drip")
+            self._drip(self._real_payload(path, tenant), rule.chunk, rule.delay)
+            return True
         if kind == "non_json":
             sim.count(path, tenant, "non_json")
             self._send(200, rule.body.encode() if rule.body else b"<html><body>502 Bad Gateway</body></html>",
@@ -192,6 +223,21 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError:
             pass
         return dumps({"docs": [{"_id": "0" * 24, "name": "truncated"}] * 20, "totalDocs": 20})
+
+    def _drip(self, body: bytes, chunk: int, delay: float) -> None:
+        """The whole reply (status line and headers too), `chunk` bytes every `delay` seconds: no
+        single read ever waits long, so only a deadline on the whole request ends it."""
+        head = (f"HTTP/1.1 200 OK\r\nDate: {self.date_time_string()}\r\n"
+                f"Content-Type: application/json; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n")
+        reply = head.encode() + body
+        self.close_connection = True
+        try:
+            for start in range(0, len(reply), chunk):
+                self.wfile.write(reply[start:start + chunk])
+                self.wfile.flush()
+                time.sleep(delay)
+        except OSError:
+            pass  # the client gave up
 
     def _drop(self) -> None:
         """Close the socket without (the rest of) a response."""

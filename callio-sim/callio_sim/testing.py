@@ -121,11 +121,13 @@ class SimulatorHandle:
         self._request("POST", "/_sim/stats/reset", {})
 
     def mutate(self, tenant: str, insert_calls: int = 0, update_customers: int = 0,
-               late_calls: int = 0, delete_staff: int = 0) -> dict[str, Any]:
-        return self._request("POST", "/_sim/mutate", {"tenant": tenant, "insert_calls": insert_calls,
-                                                       "update_customers": update_customers,
-                                                       "late_calls": late_calls,
-                                                       "delete_staff": delete_staff})
+               late_calls: int = 0, late_minutes: float | None = None,
+               delete_staff: int = 0) -> dict[str, Any]:
+        payload = {"tenant": tenant, "insert_calls": insert_calls, "update_customers": update_customers,
+                   "late_calls": late_calls, "delete_staff": delete_staff}
+        if late_minutes is not None:
+            payload["late_minutes"] = late_minutes
+        return self._request("POST", "/_sim/mutate", payload)
 
     def now(self) -> int:
         return self._request("GET", "/_sim/health")["now"]

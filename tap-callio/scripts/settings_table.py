@@ -19,6 +19,8 @@ OLD_NAMES = {
     "tenant_concurrency": "new",
     "customers_lookback_ms": "OVERLAP_MS",
     "calls_lookback_ms": "new (late call records)",
+    "reconciliation_days": "new (late records)",
+    "reconciliation_interval_hours": "new (late records)",
     "time_slice_ms": "API_TIME_SLICE_MS",
     "min_time_slice_ms": "API_MIN_SLICE_MS",
     "safety_lag_ms": "new",

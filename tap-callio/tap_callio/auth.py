@@ -9,23 +9,32 @@ Neither passwords nor tokens are ever put in a log line or an error message.
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import time
 import typing as t
 
+import backoff
 import requests
 from requests.auth import AuthBase
 
+from tap_callio.redaction import redact
+from tap_callio.retry import RETRIABLE_STATUS, RetryPolicy, send_within
+
 TOKEN_HEADER = "token"  # noqa: S105 - a header name, not a secret
 LOGIN_PATH = "/auth/login"
-_RETRIABLE_LOGIN_STATUS = {429, 500, 502, 503, 504}
 
 logger = logging.getLogger("tap-callio.auth")
 
 
 class LoginError(RuntimeError):
     """The tenant could not log in; the message names the tenant, never a secret."""
+
+
+class _LoginRetry(Exception):
+    """A login attempt worth repeating; ``response`` (if any) may carry ``Retry-After``."""
+
+    def __init__(self, reason: str, response: requests.Response | None = None) -> None:
+        super().__init__(reason)
+        self.response = response
 
 
 class TenantTokens:
@@ -37,15 +46,13 @@ class TenantTokens:
         accounts: t.Sequence[t.Mapping[str, str]],
         api_url: str,
         timeout: float,
-        max_retries: int,
-        base_delay_s: float,
+        policy: RetryPolicy,
         session: requests.Session | None = None,
     ) -> None:
         self._accounts = {account["tenant"]: dict(account) for account in accounts}
         self._api_url = api_url.rstrip("/")
         self._timeout = timeout
-        self._max_retries = max_retries
-        self._base_delay_s = base_delay_s
+        self._policy = policy
         self._session = session or requests.Session()
         self._tokens: dict[str, str] = {}
         self._failed: dict[str, str] = {}
@@ -97,36 +104,51 @@ class TenantTokens:
         return token
 
     def _login(self, tenant: str, account: t.Mapping[str, str]) -> str:
-        url = f"{self._api_url}{LOGIN_PATH}"
-        payload = {"email": account.get("email"), "password": account.get("password")}
-        reason = "no attempt"
-        for attempt in range(self._max_retries + 1):
-            if attempt:
-                time.sleep(self._base_delay_s * (2 ** (attempt - 1)) * random.uniform(0.5, 1.0))  # noqa: S311
+        """Log in, retried by the streams' policy (retry.py: back-off, Retry-After, ceiling),
+        each attempt within the request deadline."""
+        request = requests.Request(
+            "POST",
+            f"{self._api_url}{LOGIN_PATH}",
+            json={"email": account.get("email"), "password": account.get("password")},
+        ).prepare()
+
+        def retrying(details: t.Any) -> None:
+            logger.warning(
+                "tenant %s: login retry %d in %.2fs after %s", tenant, details["tries"], details["wait"],
+                details["exception"],
+            )
+
+        @backoff.on_exception(
+            self._policy.wait_generator, _LoginRetry, max_tries=self._policy.max_tries, jitter=None,
+            on_backoff=retrying, logger=None,
+        )
+        def attempt() -> str:
             self.logins[tenant] = self.logins.get(tenant, 0) + 1
             try:
-                response = self._session.post(url, json=payload, timeout=self._timeout)
+                response = send_within(self._session, request, self._timeout)
             except requests.RequestException as exc:
-                reason = f"connection error ({type(exc).__name__})"
-                continue
-            if response.status_code in _RETRIABLE_LOGIN_STATUS:
-                reason = f"HTTP {response.status_code}"
-                continue
+                raise _LoginRetry(f"connection error ({type(exc).__name__})") from exc
+            if response.status_code in RETRIABLE_STATUS:
+                raise _LoginRetry(f"HTTP {response.status_code}", response)
             if response.status_code >= 400:
                 msg = f"tenant {tenant}: login refused (HTTP {response.status_code})"
                 raise LoginError(msg)
             try:
                 token = response.json().get("token")
             except (ValueError, AttributeError):
-                reason = "login answer is not JSON"
-                continue
+                raise _LoginRetry("login answer is not JSON") from None
             if not token or not isinstance(token, str):
                 msg = f"tenant {tenant}: login answer has no token"
                 raise LoginError(msg)
-            logger.info("Logged in tenant %s", tenant)
             return token
-        msg = f"tenant {tenant}: login failed after {self._max_retries + 1} attempts ({reason})"
-        raise LoginError(msg)
+
+        try:
+            token = attempt()
+        except _LoginRetry as exc:
+            msg = f"tenant {tenant}: login failed after {self._policy.max_tries} attempts ({exc})"
+            raise LoginError(msg) from None
+        logger.info("Logged in tenant %s", tenant)
+        return token
 
 
 class TenantAuthenticator(AuthBase):
@@ -159,9 +181,7 @@ class SecretMaskingFilter(logging.Filter):
         if not secrets:
             return True
         message = record.getMessage()
-        masked = message
-        for secret in secrets:
-            masked = masked.replace(secret, "***")
+        masked = redact(message, secrets)
         if masked != message:
             record.msg = masked
             record.args = None

@@ -5,7 +5,8 @@ tenant is logged and recorded, never raised)."""
 
 from __future__ import annotations
 
-import random
+import dataclasses
+import email.utils
 import threading
 import time
 import typing as t
@@ -16,9 +17,11 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
-from tap_callio import envelope
+from tap_callio import envelope, quarantine
 from tap_callio.auth import LoginError, TenantAuthenticator
 from tap_callio.records import UnusableRecord, record_id
+from tap_callio.redaction import redact
+from tap_callio.retry import RETRIABLE_STATUS, RetryPolicy, send_within
 from tap_callio.run_log import STATUS_ERROR, STATUS_ERROR_LOGIN, StreamRun
 from tap_callio.settings import setting
 from tap_callio.tenant_pool import TenantPool
@@ -26,20 +29,7 @@ from tap_callio.tenant_pool import TenantPool
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-RETRIABLE_STATUS = {429, 500, 502, 503, 504}
 ERROR_BODY_EXCERPT = 200
-
-
-def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (seconds form only)."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def now_ms() -> int:
@@ -52,11 +42,35 @@ class TenantReading(threading.local):
 
     tenant: str | None = None
     run: StreamRun | None = None
+    # the server's clock at its first reply since the last slice ended (bookmark_bound)
+    server_now: int | None = None
+    # quarantine rows found while parsing, handed to the main thread as Quarantined markers
+    quarantined: list[dict] | None = None
 
 
 class Marker:
     """Base of the non-record items a tenant reader yields, handled in the main
     thread in order with the records (see ``on_marker``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Quarantined(Marker):
+    """A poison record set aside by the reader; the main thread writes its quarantine row
+    before any later record or bookmark of the tenant."""
+
+    entry: dict
+
+
+def server_date_ms(response: requests.Response) -> int | None:
+    """The server's clock from its ``Date`` header (whole seconds, rounded down), or None."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return int(moment.timestamp() * 1000) if moment.tzinfo is not None else None
 
 
 class CallioStream(RESTStream):
@@ -106,6 +120,7 @@ class CallioStream(RESTStream):
     @property
     @override
     def timeout(self) -> float:  # type: ignore[override]
+        """Deadline of a whole request (connect, headers, body), not of each read: retry.py."""
         return float(setting(self.config, "request_timeout"))
 
     @property
@@ -128,23 +143,12 @@ class CallioStream(RESTStream):
 
     @override
     def backoff_max_tries(self) -> int:
-        return int(setting(self.config, "max_retries")) + 1
+        return RetryPolicy.from_config(self.config).max_tries
 
     @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
-        """Exponential back-off with jitter; a ``Retry-After`` header wins."""
-        base = float(setting(self.config, "retry_base_delay_s"))
-        ceiling = float(setting(self.config, "retry_max_delay_s"))
-        exc = yield  # type: ignore[misc]
-        attempt = 0
-        while True:
-            asked = retry_after_seconds(exc)
-            if asked is not None:
-                delay = min(asked, ceiling)
-            else:
-                delay = min(ceiling, base * (2**attempt)) * random.uniform(0.5, 1.0)  # noqa: S311
-            attempt += 1
-            exc = yield delay
+        """The tap's one retry policy (retry.py), shared with the login."""
+        return RetryPolicy.from_config(self.config).wait_generator()
 
     @override
     def backoff_jitter(self, value: float) -> float:
@@ -165,8 +169,13 @@ class CallioStream(RESTStream):
 
     @override
     def response_error_message(self, response: requests.Response) -> str:
+        # the body may echo a token or password: masked here, before it is logged or stored
         excerpt = response.text[:ERROR_BODY_EXCERPT].replace("\n", " ") if response.content else ""
-        return f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": ")
+        return self.redact(f"HTTP {response.status_code} for {self.path}: {excerpt}".rstrip(": "))
+
+    def redact(self, text: str) -> str:
+        """``text`` without any known password or token (redaction.py)."""
+        return redact(text, self._tap.tokens.secrets())
 
     @override
     def validate_response(self, response: requests.Response) -> None:
@@ -176,8 +185,9 @@ class CallioStream(RESTStream):
         if status >= 400:
             raise FatalAPIError(self.response_error_message(response))
         try:
-            envelope.body(response)
+            envelope.check_page(response)
         except envelope.MalformedBody as exc:
+            # never an empty page: retried, then the tenant fails with its bookmark unmoved
             raise RetriableAPIError(f"{self.path}: {exc}", response) from exc
 
     @override  # private SDK member, checked by tests/test_sdk_private_members.py
@@ -200,10 +210,23 @@ class CallioStream(RESTStream):
     def _send(self, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
         if self._run is not None:
             self._run.requests += 1
-        response = self.requests_session.send(request, timeout=self.timeout, allow_redirects=self.allow_redirects)
+        response = send_within(self.requests_session, request, self.timeout, allow_redirects=self.allow_redirects)
         # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
+        if self._reading.server_now is None:
+            self._reading.server_now = server_date_ms(response)
         return response
+
+    def bookmark_bound(self, slice_end: int) -> int:
+        """How far a bookmark may go once a slice ending at ``slice_end`` was read: not past the
+        server's own now (minus the safety lag) when the slice began, since a server whose clock
+        runs behind the host's still stamps records with times the host has passed. Resets the
+        server clock reading for the next slice. Worker thread: the clock read is the tenant's own."""
+        reading = self._reading
+        server_now, reading.server_now = reading.server_now, None
+        if server_now is None:
+            return slice_end
+        return min(slice_end, server_now - int(setting(self.config, "safety_lag_ms")))
 
     # -- records --------------------------------------------------------------
 
@@ -220,10 +243,55 @@ class CallioStream(RESTStream):
             try:
                 record = self.build_record(doc)
             except UnusableRecord as exc:
-                self._drop(position, record_id(doc), str(exc))
+                if isinstance(doc, quarantine.QuarantinedDoc):
+                    self._quarantine(doc, record_id(doc), doc.reason)
+                else:
+                    self._drop(position, record_id(doc), str(exc))
                 continue
-            if self.accept(record):
-                yield record
+            if not self.accept(record):
+                continue
+            reason = doc.reason if isinstance(doc, quarantine.QuarantinedDoc) else quarantine.problem(record)
+            if reason is not None:
+                self._quarantine(doc, record["_id"], reason)
+                continue
+            yield record
+
+    def _quarantine(self, doc: t.Mapping, doc_id: str | None, reason: str) -> None:
+        """Set a poison record aside (worker thread): its row waits on the thread's reading until
+        the read loop hands it to the main thread as a ``Quarantined`` marker, which comes before
+        the STATE that moves the bookmark past the record."""
+        entry = quarantine.row(
+            run_id=self._tap.run_log.run_id,
+            tenant=self._tenant or "",
+            stream=self.name,
+            record_id=doc_id,
+            reason=reason,
+            raw=quarantine.raw_text(doc),
+        )
+        reading = self._reading
+        if reading.quarantined is None:
+            reading.quarantined = []
+        reading.quarantined.append(entry)
+        if self._run is not None:
+            self._run.records_quarantined += 1
+        stream = self._tap.streams.get(quarantine.STREAM_NAME)
+        self.logger.warning(
+            "tenant %s stream %s: quarantined record %s (%s; %d characters, sha256 %s)%s",
+            self._tenant,
+            self.name,
+            doc_id or "without id",
+            reason,
+            entry["raw_length"],
+            entry["raw_sha256"][:12],
+            "" if stream is not None and stream.selected else " - the quarantine stream is not selected: logged only",
+        )
+
+    def take_quarantined(self) -> t.Iterator[Quarantined]:
+        """The quarantine rows parsed so far in this thread, as markers (read loops yield them)."""
+        reading = self._reading
+        pending, reading.quarantined = reading.quarantined or [], None
+        for entry in pending:
+            yield Quarantined(entry)
 
     def accept(self, record: dict) -> bool:
         """Whether a parsed record belongs to what is being read (overridden)."""
@@ -301,34 +369,43 @@ class CallioStream(RESTStream):
         return None
 
     def on_marker(self, context: Context, run: StreamRun, marker: Marker) -> None:
-        """Handle a reader's marker in the main thread, after every record before it was written."""
+        """Handle a reader's marker in the main thread, after every record before it was written
+        (subclasses handle their own markers, then call this)."""
+        if isinstance(marker, Quarantined):
+            stream = self._tap.streams.get(quarantine.STREAM_NAME)
+            if stream is not None:
+                stream.put(marker.entry)
 
     # -- per-tenant run with isolation (in the tenant's worker thread) ----------
 
     def _read_isolated(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
         tenant = context["tenant"]
-        self._reading.tenant = tenant
-        self._reading.run = run
+        reading = self._reading
+        reading.tenant, reading.run = tenant, run
+        reading.server_now, reading.quarantined = None, None  # a pool thread may have read another tenant
         try:
             yield from self.read_tenant(context, run, start)
         except LoginError as exc:
-            run.fail(STATUS_ERROR_LOGIN, str(exc))
-            self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, exc)
+            run.fail(STATUS_ERROR_LOGIN, self.redact(str(exc)))
+            self.logger.error("tenant %s stream %s failed: %s", tenant, self.name, run.error)
         except Exception as exc:  # noqa: BLE001 - isolate every failure to its tenant
-            reason = f"tenant {tenant} stream {self.name}: {describe(exc)}"
+            reason = self.redact(f"tenant {tenant} stream {self.name}: {describe(exc)}")
             run.fail(STATUS_ERROR, reason)
             self.logger.error("%s", reason)
         finally:
             run.finish()
             self.logger.info(
-                "tenant %s stream %s: %s, %d records, %d dropped, %d requests",
+                "tenant %s stream %s: %s, %d records, %d dropped, %d quarantined, %d requests",
                 tenant,
                 self.name,
                 run.status,
                 run.records_read,
                 run.records_dropped,
+                run.records_quarantined,
                 run.requests,
             )
+        # poison records seen before a failure were set aside all the same (no bookmark follows)
+        yield from self.take_quarantined()
 
     def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
         """Records (and markers) of one tenant, in its worker thread."""

@@ -29,6 +29,7 @@ class StreamRun:
     error: str | None = None
     records_read: int = 0
     records_dropped: int = 0
+    records_quarantined: int = 0
     bookmark_start: int | None = None
     bookmark_reached: int | None = None
     requests: int = 0
@@ -66,6 +67,7 @@ class RunLog:
                 "status": entry.status,
                 "error": entry.error,
                 "records_read": entry.records_read,
+                "records_quarantined": entry.records_quarantined,
                 "bookmark_start": entry.bookmark_start,
                 "bookmark_reached": entry.bookmark_reached,
                 "started_at": entry.started_at,
@@ -80,6 +82,12 @@ class RunLog:
                 f"{entry.tenant:<10} {entry.stream:<10} {entry.status:<12} "
                 f"{entry.records_read:>9} {entry.records_dropped:>7}  {iso(entry.bookmark_reached) or '-'}"
             )
+        for entry in sorted(self.entries.values(), key=lambda e: (e.tenant, e.stream)):
+            if entry.records_quarantined:
+                lines.append(
+                    f"QUARANTINED {entry.tenant}/{entry.stream}: {entry.records_quarantined} records "
+                    "(loaded to the quarantine table, not to their own)"
+                )
         for entry in self.failed:
             lines.append(f"FAILED {entry.tenant}/{entry.stream}: {entry.error}")
         return lines

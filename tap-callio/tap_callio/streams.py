@@ -10,7 +10,7 @@ from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_callio import envelope, records
+from tap_callio import envelope, reconcile, records
 from tap_callio.client import CallioStream, Marker, TenantReading, now_ms
 from tap_callio.pagination import RESULT_WINDOW, KeysetPaginator, KeysetToken, SnapshotPaginator
 from tap_callio.parsing import parse_epoch_ms
@@ -38,6 +38,15 @@ class SliceDone(Marker):
     """Every record of the tenant's slice ending at ``hi`` was yielded before this."""
 
     hi: int
+    reconciled_at: int | None = None  # stored with the bookmark when this run is a reconciliation
+
+
+@dataclasses.dataclass(frozen=True)
+class TenantStart:
+    """What a tenant's reader needs from the state, read in the main thread."""
+
+    bookmark: int | None
+    state: t.Mapping[str, t.Any]  # a copy of the tenant's state (reconcile.py reads it)
 
 
 class IncrementalReading(TenantReading):
@@ -144,24 +153,27 @@ class IncrementalStream(CallioStream):
             return None
         return parse_epoch_ms(state.get("replication_key_value"))
 
-    def _save_bookmark(self, context: Context | None, value: int) -> None:
+    def _save_bookmark(self, context: Context | None, value: int, reconciled_at: int | None = None) -> None:
         state = self.get_context_state(context)
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
+        if reconciled_at is not None:
+            state[reconcile.RECONCILED_AT] = reconciled_at
         self.state_manager.is_flushed = False  # private SDK member, checked by tests/test_sdk_private_members.py
         self._write_state_message()
 
     @override
-    def tenant_start(self, context: Context) -> int | None:
-        return self._bookmark(context)
+    def tenant_start(self, context: Context) -> TenantStart:
+        return TenantStart(self._bookmark(context), dict(self.get_context_state(context)))
 
     @override
     def on_marker(self, context: Context, run: StreamRun, marker: Marker) -> None:
         if not isinstance(marker, SliceDone):
+            super().on_marker(context, run, marker)
             return
         bookmark = self._bookmark(context)
         if bookmark is None or marker.hi > bookmark:
-            self._save_bookmark(context, marker.hi)
+            self._save_bookmark(context, marker.hi, marker.reconciled_at)
             run.bookmark_reached = marker.hi
 
     # -- the run of one tenant (its worker thread) ---------------------------------
@@ -179,10 +191,13 @@ class IncrementalStream(CallioStream):
 
     @override
     def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
-        bookmark = t.cast("int | None", start)
+        begin = t.cast("TenantStart", start)
+        bookmark = begin.bookmark
         run.bookmark_start = run.bookmark_reached = bookmark
         now = now_ms()
-        first = self.first_time(bookmark, now)
+        first, reconciled_at = reconcile.widen(
+            self.first_time(bookmark, now), state=begin.state, bookmark=bookmark, now_ms=now, config=self.config
+        )
         end = run_end(now, int(setting(self.config, "safety_lag_ms")))
         cap = int(setting(self.config, "max_records_per_run") or 0)
         self.logger.info("tenant %s stream %s: reading %s .. %s", self._tenant, self.name, iso(first), iso(end))
@@ -212,7 +227,8 @@ class IncrementalStream(CallioStream):
             if read is None:
                 continue  # resliced: planner.next_slice() is now shorter
             planner.completed(piece, reading.reported if reading.reported is not None else read)
-            yield SliceDone(piece.hi)
+            # never past the server's clock (this tenant's, read in this thread)
+            yield SliceDone(self.bookmark_bound(piece.hi), reconciled_at)
             self.logger.debug(  # TAP_CALLIO_LOGLEVEL=DEBUG shows progress per slice
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
@@ -222,17 +238,19 @@ class IncrementalStream(CallioStream):
                 run.records_read,
             )
 
-    def _read_slice(self, context: Context, run: StreamRun, piece: TimeSlice) -> t.Generator[dict, None, int | None]:
-        """Yield a slice's records; the number read, or None if it had to be resliced
-        (before any of its records was yielded)."""
+    def _read_slice(self, context: Context, run: StreamRun, piece: TimeSlice) -> t.Generator[t.Any, None, int | None]:
+        """Yield a slice's records (and its Quarantined markers); the number read, or None if it
+        had to be resliced (before any of its records was yielded)."""
         reading = self._reading
         reading.slice, reading.reported = piece, None
         read = 0
         try:
             for record in self.request_records(context):
+                yield from self.take_quarantined()  # poison records of the page, before what follows
                 read += 1
                 run.records_read += 1
                 yield record
+            yield from self.take_quarantined()  # before SliceDone moves the bookmark past them
         except Reslice:
             return None
         finally:
@@ -313,8 +331,9 @@ class SnapshotStream(CallioStream):
         return {"page": next_page_token or 1, "pageSize": self.page_size}
 
     @override
-    def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[dict]:
+    def read_tenant(self, context: Context, run: StreamRun, start: t.Any) -> t.Iterator[t.Any]:
         snapshot = list(self.request_records(context))  # tens to hundreds of rows
+        yield from self.take_quarantined()
         snapshot_at = now_ms()
         unique: dict[str, dict] = {}
         for record in snapshot:

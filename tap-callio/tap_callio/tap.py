@@ -19,6 +19,8 @@ from typing_extensions import override
 
 from tap_callio import logs, streams
 from tap_callio.auth import SecretMaskingFilter, TenantTokens
+from tap_callio.quarantine import QuarantineStream
+from tap_callio.retry import RetryPolicy
 from tap_callio.run_log import RunLog
 from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts, setting
 from tap_callio.tenant_pool import TenantSessions
@@ -27,6 +29,7 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 STREAM_TYPES = (
+    QuarantineStream,  # first: announces its schema; the others write its rows as they read
     streams.CustomersStream,
     streams.CallsStream,
     streams.StaffStream,
@@ -102,8 +105,7 @@ class TapCallio(Tap):
             accounts=self.accounts,
             api_url=str(setting(self.config, "api_url")),
             timeout=float(setting(self.config, "request_timeout")),
-            max_retries=int(setting(self.config, "max_retries")),
-            base_delay_s=float(setting(self.config, "retry_base_delay_s")),
+            policy=RetryPolicy.from_config(self.config),
         )
 
     @functools.cached_property

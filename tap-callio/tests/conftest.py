@@ -173,7 +173,7 @@ def _catalog_with(streams: tuple[str, ...]) -> dict:
     )
     catalog = json.loads(done.stdout)
     for stream in catalog["streams"]:
-        selected = stream["tap_stream_id"] in (*streams, "sync_log")
+        selected = stream["tap_stream_id"] in (*streams, "sync_log", "quarantine")
         for entry in stream["metadata"]:
             if entry["breadcrumb"] == []:
                 entry["metadata"]["selected"] = selected

@@ -142,7 +142,7 @@ def test_discover_needs_no_credentials(tmp_path, config):
     )
     catalog = json.loads(done.stdout)
     names = {s["tap_stream_id"]: s for s in catalog["streams"]}
-    assert set(names) == {"customers", "calls", "staff", "groups", "sync_log"}
+    assert set(names) == {"customers", "calls", "staff", "groups", "sync_log", "quarantine"}
     assert names["calls"]["key_properties"] == ["tenant", "_id"]
     assert names["sync_log"]["key_properties"] == ["run_id", "tenant", "stream"]
     assert names["customers"]["replication_key"] == "updateTime"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from callio_sim.testing import running_simulator
+from conftest import isolated_environment
 
 from .pipeline import SIM_OPTIONS, Pipeline
 
@@ -16,3 +20,17 @@ def make_pipeline(callio_sim_factory, isolated_env, tmp_path):
         return Pipeline(sim, isolated_env, tmp_path)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def make_module_pipeline(tmp_path_factory):
+    """The same for a pipeline shared by a module's tests: its runs happen once (CI budget), each
+    test asserts one thing about them."""
+    with contextlib.ExitStack() as stack:
+
+        def make(**options) -> Pipeline:
+            sim = stack.enter_context(running_simulator(**{**SIM_OPTIONS, **options}))
+            workdir = tmp_path_factory.mktemp("pipeline")
+            return Pipeline(sim, isolated_environment(workdir), workdir)
+
+        yield make

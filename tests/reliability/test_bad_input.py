@@ -1,114 +1,97 @@
-"""Bad input: records missing required fields, wrong types, nested values as strings, unknown
-fields, duplicate ids inside a page and across pages, a status with odd Unicode, huge strings.
-Nothing crashes the run; every dropped record is counted and logged with its id; the rest lands
-in the final tables exactly once. Served by the stub in bad_api.py (see its docstring)."""
+"""Bad input, served by the simulator's `poison` fault: records no warehouse takes (a 3 MiB text,
+a lone UTF-16 surrogate, JSON nested 100,000 deep, integers past 64 bits) are quarantined, records
+that cannot be used (no id, an unreadable time key, not an object) are dropped, a long text (100,000
+characters) lands whole. Nothing fails the run (before, each of these failed every run of its
+tenant's stream); drops and quarantines are counted and logged with their ids; every other record
+lands exactly once with the truth's values (type quirks repaired), and an operator finds each
+poison record in `quarantined_records`."""
 
 from __future__ import annotations
 
-import json
-import time
+import pytest
 
-from .bad_api import TOKEN, BadApi, serving
-from .pipeline import JOB_ALL
+from .checks import assert_final_tables_match_truth, truth_of
+from .pipeline import JOB_ALL, TENANTS
 
-NOW = int(time.time() * 1000) - 3_600_000
-HUGE = "X" * 100_000
-ODD_STATUS = [" \u0110a\u0303 cho\u0302\u0301t \u0111o\u031b\u0301n\u200b ", "K\u1ebft b\u1ea1n zalo \U0001F389", "\u202eRTL\u202c", ""]
-USER = {"_id": "u1", "name": "An", "email": "an@example.com", "ext": "101", "group": "g1"}
+QUARANTINED = ["huge_text", "lone_surrogate", "deep_nesting", "int_2_63_plus_5", "int_10_40", "float_1_5e300"]
+DROPPED = ["no_id", "bad_time", "not_object"]
+ENDPOINTS = {"customers": "/customer", "calls": "/call"}
 
 
-def call(call_id, created, **fields):
-    record = {"_id": call_id, "createTime": created, "chargeTime": created, "startTime": created,
-              "answerTime": 0, "endTime": created + 20_000 if isinstance(created, int) else None, "duration": 20, "billDuration": 0,
-              "direction": "outbound", "fromNumber": "0901000001", "toNumber": "0902000002",
-              "hangupCause": "NORMAL_CLEARING", "fromUser": USER, "fromGroup": {"_id": "g1", "name": "Team 1"}}
-    record.update(fields)
-    return record
+def summary_columns(output: str) -> dict[tuple[str, str], list[str]]:
+    """Run summary rows: tenant stream status records dropped bookmark."""
+    rows = {}
+    for line in output.splitlines():
+        words = line.split("]", 1)[-1].split()
+        if len(words) >= 6 and words[-6] in TENANTS and words[-4] == "OK":
+            rows[(words[-6], words[-5])] = words[-6:]
+    return rows
 
 
-def customer(customer_id, updated, **fields):
-    record = {"_id": customer_id, "createTime": updated - 86_400_000, "updateTime": updated, "assignedTime": updated,
-              "name": "Khach " + customer_id, "phone": "0903" + customer_id[-6:], "user": USER,
-              "customFields": [{"_id": "f1", "key": "tinh-trang-kh", "val": ["Bận"]}]}
-    record.update(fields)
-    return record
+@pytest.fixture(scope="module")
+def poisoned_runs(make_module_pipeline):
+    pipeline = make_module_pipeline()
+    sim = pipeline.sim
+    chosen: dict[str, dict[str, str]] = {}
+    rules = []
+    for stream, endpoint in ENDPOINTS.items():
+        newest = [r["_id"] for r in sim.truth("PK", stream)][-(len(QUARANTINED) + len(DROPPED) + 1):]
+        chosen[stream] = dict(zip(newest, [*QUARANTINED, *DROPPED, "long_text"]))
+        rules += [{"fault": "poison", "endpoints": [endpoint], "tenants": ["PK"], "ids": [record_id], "value": value}
+                  for record_id, value in chosen[stream].items()]
+    sim.set_faults(rules)
+    run = pipeline.meltano("run", *JOB_ALL, name="bad-input")
+    return pipeline, chosen, run
 
 
-GOOD_CALLS = {
-    "call-good": call("call-good", NOW - 100_000),
-    "call-types": call("call-types", NOW - 200_000, billDuration="12", duration=25.0, answerTime=float(NOW - 190_000),
-                       createTime=str(NOW - 200_000)),
-    "call-nested-text": call("call-nested-text", NOW - 250_000, fromUser=json.dumps(USER),
-                             fromGroup="{'_id': 'g1', 'name': 'Team 1'}"),
-    "call-unknown-huge": call("call-unknown-huge", NOW - 300_000, hangupCause=HUGE, mystery={"a": [1, 2]}, __v=3),
-    "call-dup-page": call("call-dup-page", NOW - 350_000),
-    "call-dup-pages": call("call-dup-pages", NOW - 400_000),
-}
-CALLS = [
-    *GOOD_CALLS.values(),
-    GOOD_CALLS["call-dup-page"],                                    # same page, same record
-    call("call-dup-pages", NOW - 900_000),                          # same id, on a later page
-    {"createTime": NOW - 450_000, "direction": "inbound"},          # no _id
-    call("call-bad-time", "yesterday"),                             # unreadable createTime
-    {"_id": "call-no-time", "direction": "inbound"},                # no createTime
-    "not an object",
-]
-GOOD_CUSTOMERS = {
-    "cust-odd-status": customer("cust-odd-status", NOW - 100_000,
-                                customFields=[{"_id": "f0", "key": "nguon-data", "val": ["web"]},
-                                              {"_id": "f1", "key": "tinh-trang-kh", "val": ODD_STATUS}]),
-    "cust-dup-page": customer("cust-dup-page", NOW - 200_000),
-    "cust-types": customer("cust-types", NOW - 300_000, updateTime=str(NOW - 300_000), createTime=float(NOW - 400_000),
-                           user=str({"_id": "u1", "name": "An"}), customFields='[{"key": "tinh-trang-kh", "val": "Có nhu cầu"}]'),
-}
-CUSTOMERS = [
-    *GOOD_CUSTOMERS.values(),
-    GOOD_CUSTOMERS["cust-dup-page"],
-    {"updateTime": NOW - 500_000, "name": "no id"},
-    customer("cust-no-update", NOW, updateTime=None),
-]
-STAFF = [{"_id": "u1", "name": "An", "email": "an@example.com", "ext": "101", "role": "agent", "active": True,
-          "createTime": NOW - 9e8, "updateTime": "1700000000000", "group": '{"_id": "g1", "name": "Team 1"}'},
-         {"_id": "u2", "name": "Binh", "email": "binh@example.com", "active": "true", "group": "g1"}]
-STAFF.append(STAFF[0])
-GROUPS = [{"_id": "g1", "name": "Team 1", "createTime": NOW - 9e8, "updateTime": NOW - 9e8}, {"name": "no id"}]
-DROPPED = {"calls": ["call-bad-time", "call-no-time"], "customers": ["cust-no-update"]}
-
-
-def test_bad_records_never_crash_the_run_and_drops_are_counted(make_pipeline):
-    pipeline = make_pipeline()
-    api = BadApi(CALLS, CUSTOMERS, STAFF, GROUPS, newest_ms=NOW)
-    pipeline.accounts_file.write_text(json.dumps([{"tenant": "PK", "token": TOKEN}]))
-    with serving(api) as url:
-        env = dict(pipeline.env, CALLIO_API_URL=url, TAP_CALLIO_PAGE_SIZE="2")
-        run = pipeline.meltano("run", *JOB_ALL, name="bad-input", env=env)
-    output = run.output
+def test_bad_records_never_fail_the_run_and_the_rest_lands_exactly_once(poisoned_runs):
+    pipeline, chosen, run = poisoned_runs
     assert run.returncode == 0, f"bad records must not fail the run:\n{run.tail()}"
-    assert "Traceback" not in output
-    assert TOKEN not in output
+    assert "Traceback" not in run.output
+    truth = truth_of(pipeline.sim, TENANTS)
+    kept = {stream: {i for i, v in ids.items() if v == "long_text"} for stream, ids in chosen.items()}
+    for stream, ids in chosen.items():
+        truth["PK"][stream] = [r for r in truth["PK"][stream] if r["_id"] not in set(ids) - kept[stream]]
+    # the long text is the one value that differs from the truth: compared on its own
+    long_call = next(iter(kept["calls"]))
+    assert pipeline.query(f"select length(hangupCause) from main.call_log where _id = '{long_call}'") == [(100_000,)]
+    truth["PK"]["calls"] = [dict(r, hangupCause="L" * 100_000) if r["_id"] == long_call else r
+                            for r in truth["PK"]["calls"]]
+    long_customer = next(iter(kept["customers"]))
+    truth["PK"]["customers"] = [dict(r, name="L" * 100_000) if r["_id"] == long_customer else r
+                                for r in truth["PK"]["customers"]]
+    assert_final_tables_match_truth(pipeline, TENANTS, truth=truth)
 
-    dropped_lines = [line for line in output.splitlines() if "dropped record" in line]
-    summary = [line.split("]", 1)[-1].split() for line in output.splitlines()]
-    # summary columns: tenant stream status records dropped bookmark
-    counted = {w[-5]: int(w[-2]) for w in summary if len(w) >= 6 and w[-6] == "PK" and w[-4] == "OK"}
-    for stream, ids in DROPPED.items():
-        lines = [line for line in dropped_lines if f"stream {stream}" in line]
-        for record_id in ids:
-            assert any(record_id in line for line in lines), f"{record_id} dropped without a log line naming it"
-        assert counted.get(stream) == len(lines) >= len(ids), \
-            f"{stream}: summary counts {counted.get(stream)} dropped, {len(lines)} logged:\n" + "\n".join(lines)
 
-    rows = pipeline.query('select _id, count(*) from main.call_log group by 1')
-    assert dict(rows) == {call_id: 1 for call_id in GOOD_CALLS}, rows
-    typed = dict(pipeline.query("select _id, billDuration from main.call_log"))
-    assert typed["call-types"] == 12
-    assert dict(pipeline.query("select _id, fromUser__id from main.call_log"))["call-nested-text"] == "u1"
-    assert dict(pipeline.query("select _id, length(hangupCause) from main.call_log"))["call-unknown-huge"] == len(HUGE)
+def test_drops_and_quarantines_are_counted_and_logged_with_their_ids(poisoned_runs):
+    pipeline, chosen, run = poisoned_runs
+    output = run.output
+    summary = summary_columns(output)
+    for stream, ids in chosen.items():
+        dropped_lines = [line for line in output.splitlines() if f"stream {stream}: dropped record" in line]
+        assert int(summary[("PK", stream)][-2]) == len(dropped_lines) == len(DROPPED), dropped_lines
+        bad_time = next(i for i, v in ids.items() if v == "bad_time")
+        assert any(bad_time in line for line in dropped_lines)
+        quarantined_lines = [line for line in output.splitlines() if f"stream {stream}: quarantined record" in line]
+        for record_id, value in ids.items():
+            if value in QUARANTINED:
+                assert any(record_id in line for line in quarantined_lines), f"{value} {record_id} not logged"
+        assert f"QUARANTINED PK/{stream}: {len(QUARANTINED)} records" in output
+    counted = dict(pipeline.query(
+        "select stream, sum(records_quarantined) from raw.sync_log where tenant = 'PK' group by 1"))
+    assert counted["customers"] == counted["calls"] == len(QUARANTINED)
 
-    rows = pipeline.query("select _id, count(*) from main.customer group by 1")
-    assert dict(rows) == {customer_id: 1 for customer_id in GOOD_CUSTOMERS}, rows
-    statuses = dict(pipeline.query('select _id, "customField_0_val" from main.customer'))
-    assert "\U0001F389" in statuses["cust-odd-status"] and "zalo" in statuses["cust-odd-status"], statuses
-    assert statuses["cust-types"] == "Có nhu cầu", statuses
-    assert sorted(pipeline.query("select _id, count(*) from main.staff group by 1")) == [("u1", 1), ("u2", 1)]
-    assert pipeline.query('select group_id, name from main."group"') == [("g1", "Team 1")]
+
+def test_operators_find_each_poison_record_in_quarantined_records(poisoned_runs):
+    pipeline, chosen, _ = poisoned_runs
+    rows = pipeline.query(
+        "select stream, record_id, reason, raw_length, length(raw_text), runs_seen from main.quarantined_records")
+    found = {(stream, record_id): (reason, raw_length, text_length, runs)
+             for stream, record_id, reason, raw_length, text_length, runs in rows}
+    expected = {(stream, i) for stream, ids in chosen.items() for i, v in ids.items() if v in QUARANTINED}
+    assert set(found) == expected, sorted(set(found) ^ expected)
+    for (stream, record_id), (reason, raw_length, text_length, runs) in found.items():
+        assert reason and runs == 1, (stream, record_id, reason, runs)
+        assert text_length == min(raw_length, 65_536)
+    huge = [v for v in found.values() if "limit is 262,144" in v[0]]
+    assert len(huge) == 2 and all(raw_length > 3 * 1024 * 1024 for _, raw_length, _, _ in huge)
