@@ -127,6 +127,13 @@ class QuarantineStream(Stream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # rows built by row(), schema-exact
     schema = StreamSchema(SchemaDirectory(resources.files(__package__) / "schemas"))
 
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # Rows of every run are kept (quarantined_records groups the sightings): ACTIVATE_VERSION
+        # would make a target delete earlier runs' rows.
+        return False
+
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         return iter(())
