@@ -59,6 +59,28 @@ def test_poison_records_are_quarantined_and_the_rest_loads(poisoned):
     assert f"QUARANTINED PK/calls: {len(POISONS)} records" in run.stderr
 
 
+def test_quarantine_rows_come_before_the_state_that_passes_them(poisoned):
+    """Readers run in worker threads; the main thread writes each quarantine row before the STATE
+    whose bookmark moves past the record (else a kill in between loses the row)."""
+    sim, _start, chosen, run = poisoned
+    for stream, key in (("customers", "updateTime"), ("calls", "createTime")):
+        times = {r["_id"]: r[key] for r in sim.truth("PK", stream) if r["_id"] in chosen[stream]}
+        for record_id, time_key in times.items():
+            row_at = next(
+                i
+                for i, m in enumerate(run.messages)
+                if m["type"] == "RECORD"
+                and m["stream"] == "quarantine"
+                and (m["record"]["stream"], m["record"]["record_id"]) == (stream, record_id)
+            )
+            passed_at = next(
+                i
+                for i, m in enumerate(run.messages)
+                if m["type"] == "STATE" and (bookmark(m["value"], stream, "PK") or -1) >= time_key
+            )
+            assert row_at < passed_at, (stream, record_id)
+
+
 def test_quarantine_rows_keep_bounded_raw_text_its_length_and_hash(poisoned):
     _, _, chosen, run = poisoned
     rows = {r["record_id"]: r for r in run.records("quarantine")}
