@@ -161,4 +161,4 @@ def test_defaults_live_only_in_the_schema():
         if name in CONFIG_SCHEMA["properties"]
     ]
     assert not found, f"defaults written in code: {found}"
-    assert DEFAULTS["page_size"] == 500 and DEFAULTS["calls_lookback_ms"] == 900_000
+    assert DEFAULTS["page_size"] == 500 and DEFAULTS["calls_lookback_ms"] == 6 * 3_600_000  # 6 h (safety)
