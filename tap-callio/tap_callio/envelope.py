@@ -59,7 +59,8 @@ def check_page(response: requests.Response) -> None:
     """Raise :class:`MalformedBody` unless the body is a page consistent with itself and with
     the request (page ``p`` of size ``s``, ``n`` docs, ``totalDocs`` ``T``, ``hasNextPage``):
     ``n <= s``; a page with a next page is full; with ``T``: ``n`` is what ``T`` leaves for page
-    ``p``, and there is a next page exactly when ``p * s < T``."""
+    ``p``, and there is a next page exactly when ``p * s < T``.  Every contradiction found is
+    named (the message says which fields disagree, whatever the slice's size)."""
     decoded = body(response)
     count = len(decoded["docs"])
     has_next = bool(parse_bool(decoded["hasNextPage"]))
@@ -67,17 +68,19 @@ def check_page(response: requests.Response) -> None:
     page, size = _requested(response)
     if size is None:
         return
+    problems = []
     if count > size:
-        raise MalformedBody(f"page holds {count} docs, more than the {size} asked for")
+        problems.append(f"page holds {count} docs, more than the {size} asked for")
     if has_next and count < size:
-        raise MalformedBody(f"page {page} holds {count} of {size} docs yet says hasNextPage")
-    if total is None or page is None:
-        return
-    expected = min(size, max(0, total - (page - 1) * size))
-    if count != expected:
-        raise MalformedBody(f"totalDocs {total} means {expected} docs on page {page} of size {size}, got {count}")
-    if has_next != (page * size < total):
-        raise MalformedBody(f"hasNextPage {has_next} contradicts totalDocs {total} on page {page} of size {size}")
+        problems.append(f"page {page} holds {count} of {size} docs yet says hasNextPage")
+    if total is not None and page is not None:
+        expected = min(size, max(0, total - (page - 1) * size))
+        if count != expected:
+            problems.append(f"totalDocs {total} means {expected} docs on page {page} of size {size}, got {count}")
+        if has_next != (page * size < total):
+            problems.append(f"hasNextPage {has_next} contradicts totalDocs {total} on page {page} of size {size}")
+    if problems:
+        raise MalformedBody("; ".join(problems))
 
 
 def _requested(response: requests.Response) -> tuple[int | None, int | None]:

@@ -43,6 +43,8 @@ def test_consistent_pages_pass(body, page):
         ({"statusCode": 500, "message": "Internal error"}, 1, "no docs list"),
         ({"docs": docs(1), "totalDocs": 1}, 1, "no hasNextPage"),
         ({"docs": [], "totalDocs": 7, "hasNextPage": True}, 1, "hasNextPage"),
+        # every contradiction is named, not just the first one checked
+        ({"docs": [], "totalDocs": 70, "hasNextPage": True}, 1, "yet says hasNextPage; totalDocs 70 means 3"),
         ({"docs": [], "totalDocs": 7, "hasNextPage": False}, 1, "totalDocs 7 means 3"),
         ({"docs": docs(2), "totalDocs": 7, "hasNextPage": False}, 3, "totalDocs 7 means 1"),
         ({"docs": docs(3), "totalDocs": 9, "hasNextPage": False}, 1, "contradicts totalDocs"),
