@@ -36,10 +36,14 @@ BUILDERS = {
     "groups": tap_records.group_record,
 }
 # Declared by the tap's stream classes (primary_keys); repeated here because they need the SDK.
-KEY_PROPERTIES = {**{stream: ["tenant", "_id"] for stream in BUILDERS}, "sync_log": ["run_id", "tenant", "stream"]}
+KEY_PROPERTIES = {
+    **{stream: ["tenant", "_id"] for stream in BUILDERS},
+    "sync_log": ["run_id", "tenant", "stream"],
+    "quarantine": ["run_id", "tenant", "stream", "raw_sha256"],
+}
 SNAPSHOT_STREAMS = ("staff", "groups")  # stamped with _snapshot_at, one value per tenant snapshot
 STATUS_KEY = "tinh-trang-kh"  # the tap's default status_custom_field_key
-STREAM_ORDER = ("customers", "calls", "staff", "groups", "sync_log")
+STREAM_ORDER = ("quarantine", "customers", "calls", "staff", "groups", "sync_log")  # quarantine: schema first
 FLATTENING_SEPARATOR = "__"  # the SDK's default; the project sets flattening_max_depth: 1
 
 
