@@ -102,7 +102,7 @@ def records(customers: int, calls: int) -> Iterator[tuple[str, dict]]:
     for (tenant, stream), n in counts.items():
         yield "sync_log", sync_log_row(
             run_id="run-0001", tenant=tenant, stream=stream, status="OK",
-            error=None, records_read=n, bookmark_start=None,
+            error=None, records_read=n, records_quarantined=0, bookmark_start=None,
             bookmark_reached=BASE_MS + 60_000 * calls,
             started_at="2026-01-01T00:00:00Z", finished_at="2026-01-01T00:01:00Z")
 

@@ -185,7 +185,8 @@ def write_batch(path: Path, batches: dict, run_id: str, now: dt.datetime) -> Non
                 reached = max((r[key] for r in records or []), default=None) if key else None
                 logs.append(sync_log_row(run_id=run_id, tenant=tenant, stream=stream, status=status,
                                          error=None if status == "OK" else "snapshot incomplete",
-                                         records_read=len(records or []), bookmark_start=None,
+                                         records_read=len(records or []), records_quarantined=0,
+                                         bookmark_start=None,
                                          bookmark_reached=reached, started_at=now.isoformat(),
                                          finished_at=(now + dt.timedelta(seconds=5)).isoformat()))
         for log in logs:
