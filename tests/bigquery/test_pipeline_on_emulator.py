@@ -145,7 +145,8 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
 
     # Analysts see only the final tables in the marts dataset; the building blocks sit apart.
     assert {t.table_id for t in bq_client.list_tables(marts)} == {
-        "call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"}
+        "call_log", "customer", "staff", "group", "update_log", "quarantined_records", "fact_staff_daily",
+        "fact_staff_daily_PK"}
     assert "stg_callio__calls" in {t.table_id for t in bq_client.list_tables(f"{marts}_staging")}
     assert {t.table_id for t in bq_client.list_tables(f"{marts}_intermediate")} == {"int_customer_number_categories"}
 
