@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import subprocess
 import sys
@@ -58,6 +59,12 @@ def meltano_log_level() -> str:
     return "debug" if log_level() == "debug" else "info"
 
 
+def task_environment() -> dict[str, str]:
+    """The environment of a task's `meltano run`: the tap's per-request METRIC lines on, since
+    they go to the run log only (the console leaves them out), unless the shell sets the level."""
+    return {"TAP_CALLIO_METRICS_LOG_LEVEL": "INFO", **os.environ}
+
+
 def bookmark_check_command(environment: str, task: str) -> list[str] | None:
     """For an extract step (`<extractor> <loader>`): the load guard's check that moves its
     bookmarks back to what the warehouse really holds (lost, emptied, restored from a backup);
@@ -65,7 +72,7 @@ def bookmark_check_command(environment: str, task: str) -> list[str] | None:
     extractor, *loader = shlex.split(task)
     if not loader or ":" in extractor:
         return None
-    return meltano_command(environment, "--log-level=warning", "invoke", f"{loader[0]}:check-bookmarks", extractor,
+    return meltano_command(environment, "invoke", f"{loader[0]}:check-bookmarks", extractor,
                            "--meltano", meltano_executable())
 
 
@@ -121,7 +128,7 @@ class JobRun:
         self.view.task_started(task)
         started = time.monotonic()
         check = bookmark_check_command(self.environment, task)
-        if check is not None and (returncode := self._side_step(check, log_file, shown=True)) != 0:
+        if check is not None and (returncode := self._side_step(check, log_file, shown="bookmark-check:")) != 0:
             self.view.task_ended()
             self.report.task_ended(task_run, returncode, time.monotonic() - started,
                                    stopped=self.stopper.requested.is_set())
@@ -130,7 +137,8 @@ class JobRun:
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
         # reaches this runner only, which then stops the task in order.
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True,
+                                   env=task_environment())
         self.stopper.running(process)
         reader = threading.Thread(target=self._read, args=(process, task_run, log_file), daemon=True)
         reader.start()
@@ -153,21 +161,21 @@ class JobRun:
         started = time.monotonic()
         command = [sys.executable, "-m", "report", f"--environment={self.environment}",
                    f"--meltano-plugin={dbt_plugin}"]
-        returncode = self._side_step(command, log_file, shown=False)
+        returncode = self._side_step(command, log_file, shown=None)
         self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=self.stopper.requested.is_set())
         self._note(log_file, "report written" if returncode == 0 else f"report FAILED (exit {returncode})")
 
-    def _side_step(self, command: list[str], log_file: TextIO, *, shown: bool) -> int:
-        """A short step of the runner's own (bookmark check, report): output to the run log, and
-        to the console too when ``shown`` (its lines are rare and matter to an operator)."""
+    def _side_step(self, command: list[str], log_file: TextIO, *, shown: str | None) -> int:
+        """A short step of the runner's own (bookmark check, report): output to the run log; the
+        lines holding ``shown`` to the console too (rare, and they matter to an operator)."""
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", start_new_session=True)
         self.stopper.running(process)
         assert process.stdout is not None
         for line in process.stdout:
             log_file.write(line if line.endswith("\n") else line + "\n")
-            if shown:
-                self.view.say(line.rstrip("\n"))
+            if shown and shown in line:
+                self.view.say(line.rstrip("\n")[line.index(shown):])
         returncode = process.wait()
         reap_leftovers(process)
         self.stopper.running(None)

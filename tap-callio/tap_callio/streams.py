@@ -213,7 +213,7 @@ class IncrementalStream(CallioStream):
                 continue  # resliced: planner.next_slice() is now shorter
             planner.completed(piece, reading.reported if reading.reported is not None else read)
             yield SliceDone(piece.hi)
-            self.logger.debug(  # TAP_CALLIO_LOGLEVEL=DEBUG shows progress per slice
+            self.logger.info(
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
                 self.name,
