@@ -188,6 +188,7 @@ class JobRun:
         for line in process.stdout:
             event = parse_line(line)
             log_file.write(event.plain() + "\n")
+            log_file.flush()  # `tail -f` on the run log follows the run as it goes
             changed = self.report.feed(task_run, event)
             self.view.event(event, changed)
         log_file.flush()
