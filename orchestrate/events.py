@@ -30,6 +30,11 @@ class Event:
 ANSI_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+# Fields of every Meltano JSON log record; anything else is the record's own data.
+LOG_RECORD_KEYS = frozenset({"event", "level", "timestamp", "name", "cmd_type", "stdio", "consumer", "producer",
+                             "string_id", "job_name", "run_id", "state_id", "plugin_type"})
+
+
 def parse_line(line: str) -> Event:
     """A line of Meltano's JSON log; any other line (a crash before logging was set up, say)
     becomes an event of its own so that nothing is dropped. Colour codes a plugin wrote (dbt
@@ -47,6 +52,11 @@ def parse_line(line: str) -> Event:
     except ValueError:
         stamp = now
     text = ANSI_CODES.sub("", str(data["event"]))
+    if text == "METRIC":
+        # Structured logging: the SDK's metric point arrives in the record's fields, not in its
+        # message; keep it in the run log ("METRIC: {...}" as in the SDK's plain-text logs).
+        point = {key: value for key, value in data.items() if key not in LOG_RECORD_KEYS}
+        text = f"METRIC: {json.dumps(point, default=str, sort_keys=True)}"
     return Event(stamp, str(data.get("level", "info")).lower(), str(data.get("name") or "meltano"), text)
 
 

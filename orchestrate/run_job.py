@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import subprocess
 import sys
@@ -58,15 +59,28 @@ def meltano_log_level() -> str:
     return "debug" if log_level() == "debug" else "info"
 
 
-def bookmark_check_command(environment: str, task: str) -> list[str] | None:
-    """For an extract step (`<extractor> <loader>`): the load guard's check that moves its
-    bookmarks back to what the warehouse really holds (lost, emptied, restored from a backup);
-    if that cannot be told, the step does not run (load-guard/callio_load_guard/bookmark_check.py)."""
-    extractor, *loader = shlex.split(task)
-    if not loader or ":" in extractor:
-        return None
-    return meltano_command(environment, "--log-level=warning", "invoke", f"{loader[0]}:check-bookmarks", extractor,
-                           "--meltano", meltano_executable())
+def task_environment() -> dict[str, str]:
+    """The environment of a task's `meltano run`: the tap's per-request METRIC lines on, since
+    they go to the run log only (the console leaves them out), unless the shell sets the level."""
+    return {"TAP_CALLIO_METRICS_LOG_LEVEL": "INFO", **os.environ}
+
+
+def bookmark_check_commands(environment: str, tasks: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """The load guard's bookmark check for a job's extract steps (`<extractor> <loader>`), one
+    command per loader: it moves their bookmarks back to what the warehouse really holds (lost,
+    emptied, restored from a backup); if that cannot be told, those steps do not run
+    (load-guard/callio_load_guard/bookmark_check.py). {loader: (command, its tasks)}"""
+    by_loader: dict[str, list[tuple[str, str]]] = {}
+    for task in tasks:
+        extractor, *loader = shlex.split(task)
+        if loader and ":" not in extractor:
+            by_loader.setdefault(loader[0], []).append((task, extractor))
+    return {
+        loader: (meltano_command(environment, "invoke", f"{loader}:check-bookmarks",
+                                 *(extractor for _, extractor in steps), "--meltano", meltano_executable()),
+                 [task for task, _ in steps])
+        for loader, steps in by_loader.items()
+    }
 
 
 class JobRun:
@@ -86,12 +100,14 @@ class JobRun:
             # Saved at once too: a run killed outright (SIGKILL, power cut) is then listed by
             # `orchestrate.runs` as one that did not finish, instead of missing.
             self.report.save(self.log_path.with_suffix(".json"))
-            for task in job_tasks(self.environment, self.job):
+            tasks = job_tasks(self.environment, self.job)
+            unchecked = self.check_bookmarks(tasks, log_file)
+            for task in tasks:
                 if self.stopper.requested.is_set():
                     break
-                self.run_task(task, log_file)
+                self.run_task(task, log_file, unchecked=unchecked.get(task))
             stopped = self.stopper.requested.is_set()
-            for task in job_tasks(self.environment, self.job)[len(self.report.tasks):]:
+            for task in tasks[len(self.report.tasks):]:
                 self.report.tasks.append(TaskRun(task))  # listed as "not run"
             dbt_plugin = next((t.task.split(":")[0] for t in self.report.tasks if t.task.startswith("dbt-")), None)
             if dbt_plugin and not stopped:
@@ -109,7 +125,19 @@ class JobRun:
         self.view.summary(self.report)
         return code
 
-    def run_task(self, task: str, log_file: TextIO) -> TaskRun:
+    def check_bookmarks(self, tasks: list[str], log_file: TextIO) -> dict[str, int]:
+        """Run the bookmark check of each loader's extract steps; {task: exit code} of the steps
+        whose check failed (they are reported failed, not run)."""
+        unchecked: dict[str, int] = {}
+        for command, checked_tasks in bookmark_check_commands(self.environment, tasks).values():
+            if self.stopper.requested.is_set():
+                break
+            returncode = self._side_step(command, log_file, shown="bookmark-check:")
+            if returncode != 0:
+                unchecked.update(dict.fromkeys(checked_tasks, returncode))
+        return unchecked
+
+    def run_task(self, task: str, log_file: TextIO, *, unchecked: int | None = None) -> TaskRun:
         # --force: Meltano refuses a pipeline it still believes running, and a run killed by
         # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
         # after a crash would fail. Overriding it is safe here: this process holds the run lock
@@ -120,17 +148,17 @@ class JobRun:
         self._note(log_file, f"task started: {task}", detail=True)
         self.view.task_started(task)
         started = time.monotonic()
-        check = bookmark_check_command(self.environment, task)
-        if check is not None and (returncode := self._side_step(check, log_file, shown=True)) != 0:
+        if unchecked is not None:
             self.view.task_ended()
-            self.report.task_ended(task_run, returncode, time.monotonic() - started,
+            self.report.task_ended(task_run, unchecked, time.monotonic() - started,
                                    stopped=self.stopper.requested.is_set())
-            self._note(log_file, f"task FAILED: {task} (bookmark check exit {returncode}, step not run)")
+            self._note(log_file, f"task FAILED: {task} (bookmark check exit {unchecked}, step not run)")
             return task_run
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
         # reaches this runner only, which then stops the task in order.
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True,
+                                   env=task_environment())
         self.stopper.running(process)
         reader = threading.Thread(target=self._read, args=(process, task_run, log_file), daemon=True)
         reader.start()
@@ -153,21 +181,21 @@ class JobRun:
         started = time.monotonic()
         command = [sys.executable, "-m", "report", f"--environment={self.environment}",
                    f"--meltano-plugin={dbt_plugin}"]
-        returncode = self._side_step(command, log_file, shown=False)
+        returncode = self._side_step(command, log_file, shown=None)
         self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=self.stopper.requested.is_set())
         self._note(log_file, "report written" if returncode == 0 else f"report FAILED (exit {returncode})")
 
-    def _side_step(self, command: list[str], log_file: TextIO, *, shown: bool) -> int:
-        """A short step of the runner's own (bookmark check, report): output to the run log, and
-        to the console too when ``shown`` (its lines are rare and matter to an operator)."""
+    def _side_step(self, command: list[str], log_file: TextIO, *, shown: str | None) -> int:
+        """A short step of the runner's own (bookmark check, report): output to the run log; the
+        lines holding ``shown`` to the console too (rare, and they matter to an operator)."""
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", start_new_session=True)
         self.stopper.running(process)
         assert process.stdout is not None
         for line in process.stdout:
             log_file.write(line if line.endswith("\n") else line + "\n")
-            if shown:
-                self.view.say(line.rstrip("\n"))
+            if shown and shown in line:
+                self.view.say(line.rstrip("\n")[line.index(shown):])
         returncode = process.wait()
         reap_leftovers(process)
         self.stopper.running(None)
@@ -180,6 +208,7 @@ class JobRun:
         for line in process.stdout:
             event = parse_line(line)
             log_file.write(event.plain() + "\n")
+            log_file.flush()  # `tail -f` on the run log follows the run as it goes
             changed = self.report.feed(task_run, event)
             self.view.event(event, changed)
         log_file.flush()

@@ -241,7 +241,9 @@ def main() -> None:
         prog="callio-check-bookmarks",
         description="Move bookmarks back to what the warehouse really holds (run through "
                     "`meltano invoke <loader>:check-bookmarks <extractor>`).")
-    parser.add_argument("extractor", help="the extractor whose bookmarks to check")
+    parser.add_argument("extractors", nargs="+", metavar="extractor",
+                        help="the extractors whose bookmarks to check (one job's extract steps)")
     parser.add_argument("--meltano", default="meltano", help="the meltano executable")
     args = parser.parse_args()
-    sys.exit(check(args.extractor, args.meltano))
+    # every extractor is checked, even after one failed; the worst exit code is the result
+    sys.exit(max(check(extractor, args.meltano) for extractor in args.extractors))

@@ -229,7 +229,7 @@ class IncrementalStream(CallioStream):
             planner.completed(piece, reading.reported if reading.reported is not None else read)
             # never past the server's clock (this tenant's, read in this thread)
             yield SliceDone(self.bookmark_bound(piece.hi), reconciled_at)
-            self.logger.debug(  # TAP_CALLIO_LOGLEVEL=DEBUG shows progress per slice
+            self.logger.info(
                 "tenant %s stream %s: slice %s done, %d records (%d this run)",
                 self._tenant,
                 self.name,

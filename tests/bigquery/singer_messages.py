@@ -20,8 +20,8 @@ from support.tap_output import (  # noqa: E402
     KEY_PROPERTIES,
     STATUS_KEY,
     STREAM_ORDER,
+    loaded_schema,
     record_message,
-    schema,
     schema_message,
     sync_log_row,
     tap_record,
@@ -31,7 +31,8 @@ BASE_MS = 1_767_200_000_000  # 2025-12-31T16:53:20Z, i.e. 2025-12-31 23:53 in As
 TENANTS = ("PK", "HN")
 SNAPSHOT_AT = BASE_MS + 999
 # stream -> (the tap's schema, its key properties)
-SCHEMAS: dict[str, tuple[dict, list[str]]] = {stream: (schema(stream), KEY_PROPERTIES[stream]) for stream in STREAM_ORDER}
+SCHEMAS: dict[str, tuple[dict, list[str]]] = {
+    stream: (loaded_schema(stream), KEY_PROPERTIES[stream]) for stream in STREAM_ORDER}
 
 STATUSES = ("Có nhu cầu", "Kết bạn Zalo", "Không nghe máy", "Tắt máy ngang | Zalo", None)
 

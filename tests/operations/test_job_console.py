@@ -80,7 +80,8 @@ def test_console_is_quiet_and_ends_with_one_table(failed_run):
     noisy = [line for line in lines if "METRIC" in line or ": slice [" in line]
     assert not noisy, "per-request or per-slice lines on the console"
     assert ANSI not in run.output, "colour codes written to a non-terminal"
-    assert len(lines) <= 35, f"{len(lines)} lines:\n{run.output}"
+    # 8 tenant x stream rows, 4 failures with their reasons, a line per task: about 40 lines
+    assert len(lines) <= 45, f"{len(lines)} lines:\n{run.output}"
     rows = {tuple(line.split()[:3]) for line in lines if re.match(r"^(PK|HN)\s+\w+\s+[A-Z_]+\s+\d+\s", line)}
     for stream in ("customers", "calls", "staff", "groups"):
         assert ("PK", stream, "OK") in rows and ("HN", stream, "ERROR_LOGIN") in rows, rows

@@ -56,6 +56,8 @@ def stop_and_check(pipeline, started, *, whole_tree: bool) -> None:
 def test_stopped_runner_and_daemon_leave_nothing_running_and_lose_nothing(make_pipeline):
     pipeline = make_pipeline()
     pipeline.env["CALLIO_STOP_TIMEOUT"] = "60"
+    # small pages: HN's calls take many slow requests, so the stop lands inside that extraction
+    pipeline.env["TAP_CALLIO_PAGE_SIZE"] = "20"
     pipeline.sim.set_faults(SLOW_HN)
 
     runner = pipeline.start(pipeline.run_job_command("callio-all"), "runner-stopped")

@@ -121,13 +121,15 @@ def _ref_id(value) -> str | None:
     return to_text(value)
 
 
-def _nested(record: Mapping, obj: str, field: str, flat: str):
+def _nested(record: Mapping, obj: str, field: str):
+    """obj.field from the API's nested object, or from the column the Singer SDK's flattening
+    makes of it (`<obj>__<field>`, e.g. fromUser___id), as the project's raw tables hold it."""
     value = record.get(obj)
     if isinstance(value, Mapping) and field in value:
         return value.get(field) if field != "_id" else _ref_id(value)
     if isinstance(value, str) and field == "_id":
         return to_text(value)
-    return record.get(flat)
+    return record.get(f"{obj}__{field}")
 
 
 def customer_status(record: Mapping, status_key: str) -> str | None:
@@ -228,13 +230,13 @@ def _tenant_rows(tenant, streams, zone, rules, status_key, window_start) -> list
 
     days: dict[tuple, dict] = defaultdict(lambda: {"calls": [], "assigned": {}})
     for call in calls.values():
-        staff_id = to_text(_nested(call, "fromUser", "_id", "fromUser__id"))
+        staff_id = to_text(_nested(call, "fromUser", "_id"))
         day = local_date(call.get("createTime"), zone)
         if staff_id is None or day is None or (window_start and day < window_start):
             continue
         days[(day, staff_id)]["calls"].append(call)
     for customer_id, customer in customers.items():
-        staff_id = to_text(_nested(customer, "user", "_id", "user_id"))
+        staff_id = to_text(_nested(customer, "user", "_id"))
         day = local_date(customer.get("assignedTime"), zone)
         if staff_id is None or day is None or (window_start and day < window_start):
             continue
@@ -263,11 +265,11 @@ def _tenant_rows(tenant, streams, zone, rules, status_key, window_start) -> list
         member = staff.get(staff_id)
         staff_group = None
         if member is not None:
-            group_id = _ref_id(member["group"]) if member.get("group") is not None else to_text(member.get("group_id"))
+            group_id = to_text(_nested(member, "group", "_id"))
             staff_group = groups.get(group_id)
-        call_groups = [groups.get(_nested(c, "fromGroup", "_id", "fromGroup__id")) for c in day_calls]
-        call_names = [to_text(_nested(c, "fromUser", "name", "fromUser__name")) for c in day_calls]
-        owner_names = [to_text(_nested(c, "user", "name", "user_name")) for c in assigned.values()]
+        call_groups = [groups.get(_nested(c, "fromGroup", "_id")) for c in day_calls]
+        call_names = [to_text(_nested(c, "fromUser", "name")) for c in day_calls]
+        owner_names = [to_text(_nested(c, "user", "name")) for c in assigned.values()]
         row["Team"] = staff_group or min((g for g in call_groups if g), default=None) or "Unassigned"
         row["MaNV"] = ((to_text(member.get("name")) if member else None)
                        or min((n for n in call_names if n), default=None)

@@ -27,12 +27,18 @@ PERSISTENT_FAULTS = [
 ]
 
 
+# Slices are sized from the API's counts, so the small test data takes only a request or two per
+# tenant and stream; small pages give the faults' `after` and `every` counts requests to land on.
+SMALL_PAGES = {"TAP_CALLIO_PAGE_SIZE": "20"}
+
+
 def error_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if "ERROR" in line or "error" in line.lower()]
 
 
 def test_transient_faults_are_retried_and_nothing_is_lost(make_pipeline):
     pipeline = make_pipeline()
+    pipeline.env.update(SMALL_PAGES)
     pipeline.sim.set_faults(TRANSIENT_FAULTS)
     first = pipeline.meltano("run", *JOB_ALL, name="with-faults")
     fired = [(rule["fault"], rule.get("status"), rule.get("fired")) for rule in pipeline.sim.faults()]
@@ -50,6 +56,7 @@ def test_transient_faults_are_retried_and_nothing_is_lost(make_pipeline):
 
 def test_persistent_faults_fail_loudly_and_the_next_run_recovers(make_pipeline):
     pipeline = make_pipeline()
+    pipeline.env.update(SMALL_PAGES)
     pipeline.sim.set_faults(PERSISTENT_FAULTS)
     failed = pipeline.run(pipeline.run_job_command("callio-all"), "with-faults")
     output = failed.output

@@ -20,6 +20,9 @@ def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
     pipeline = make_pipeline()
     pipeline.seed_raw_tables()
     pipeline.sim.set_faults(SLOW_CALLS)
+    # Small pages: slices are sized from the API's counts, so with default pages the calls take
+    # a request or two; many slow requests keep the first run going through the attempts below.
+    pipeline.env["TAP_CALLIO_PAGE_SIZE"] = "10"
     # --verbose: the tap's progress lines are on the console only then (else in the run log).
     first = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "first")
     assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
