@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def parse_line(line: str) -> Event:
     becomes an event of its own so that nothing is dropped. Colour codes a plugin wrote (dbt
     colours even into a pipe) are removed: neither a log file nor a cron mail should hold them."""
     line = ANSI_CODES.sub("", line.rstrip("\n"))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         data = json.loads(line)
     except ValueError:

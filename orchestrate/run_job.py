@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
 from orchestrate import hygiene, preflight, run_logs
@@ -92,7 +92,7 @@ class JobRun:
         self.view = view
         self.stopper = stopper
         self.log_path = run_logs.new_log_file(job)
-        self.report = JobReport(job, environment, datetime.now(timezone.utc).isoformat(), str(self.log_path))
+        self.report = JobReport(job, environment, datetime.now(UTC).isoformat(), str(self.log_path))
 
     def run(self) -> int:
         with self.log_path.open("a", encoding="utf-8") as log_file:
@@ -118,7 +118,7 @@ class JobRun:
             else:
                 code = 1 if self.report.failed_tasks else 0
             self.report.exit_code = code
-            self.report.finished = datetime.now(timezone.utc).isoformat()
+            self.report.finished = datetime.now(UTC).isoformat()
             self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""),
                        detail=not stopped)
         self.report.save(self.log_path.with_suffix(".json"))
@@ -214,7 +214,7 @@ class JobRun:
         log_file.flush()
 
     def _note(self, log_file: TextIO, text: str, *, detail: bool = False) -> None:
-        log_file.write(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
+        log_file.write(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
         log_file.flush()
         self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}", detail=detail)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from orchestrate.project_env import PROJECT_ROOT, setting
@@ -40,7 +40,7 @@ def private_dir(path: Path) -> Path:
 
 
 def new_log_file(job: str, now: datetime | None = None) -> Path:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     private_dir(log_root())
     private_dir(runs_dir())
     day = private_dir(runs_dir() / now.strftime("%Y-%m-%d"))
@@ -51,7 +51,7 @@ def new_log_file(job: str, now: datetime | None = None) -> Path:
 
 def prune(today: date | None = None) -> list[Path]:
     """Remove day folders older than the retention; returns what was removed."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     oldest_kept = today - timedelta(days=retention_days() - 1)
     removed = []
     if not runs_dir().is_dir():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from orchestrate.meltano_cli import Schedule, schedules
 from orchestrate.project_env import setting
@@ -110,13 +110,13 @@ def daily_times(cron: str) -> list[tuple[int, int]]:
 
 def utc_offset(at: datetime | None = None) -> timedelta:
     """This machine's offset from UTC (the TZ variable or the system zone) at a moment."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     return timedelta(seconds=time.localtime(at.timestamp()).tm_gmtoff)
 
 
 def zone_has_dst(year: int | None = None) -> bool:
-    year = year or datetime.now(timezone.utc).year
-    offsets = {utc_offset(datetime(year, month, 1, tzinfo=timezone.utc)) for month in range(1, 13)}
+    year = year or datetime.now(UTC).year
+    offsets = {utc_offset(datetime(year, month, 1, tzinfo=UTC)) for month in range(1, 13)}
     return len(offsets) > 1
 
 

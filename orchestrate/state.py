@@ -24,7 +24,7 @@ import argparse
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from orchestrate.meltano_cli import PROJECT_ROOT, meltano_command
 from orchestrate.preflight import ISO_DATE, environments
@@ -107,7 +107,7 @@ def to_epoch_ms(text: str) -> int:
         raise StateError(f"--from {text!r} is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
     when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return int(when.timestamp() * 1000)
 
 
@@ -140,7 +140,7 @@ def backfill(environment: str, tenant: str, start_ms: int, streams: list[str]) -
 
 
 def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def show(environment: str) -> list[str]:

@@ -17,10 +17,10 @@ import pytest
 
 from callio_sim.testing import running_simulator
 from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
+from report_browser import inspect_report
 from support.truth import assert_lands_exactly_once, load_truth
 
 from conftest import PROJECT_ROOT, meltano_bin, run, tail
-from report_browser import inspect_report
 
 TENANTS = ["PK", "HN", "SG"]
 # stream -> (raw table, final table, id column in the final table)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT
 from report_browser import inspect_report
 from report_fixtures import AGENTS_PER_TEAM, LAST_DAY, TEAMS, build_warehouse
+
+from conftest import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "output" / "test-artifacts"
 CHARTS = ["calls", "agent-time", "leads", "status"]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT
 from report_fixtures import AGENTS_PER_TEAM, DAYS, LAST_DAY, TEAMS, build_warehouse, fact_rows
+
+from conftest import PROJECT_ROOT
 
 DAY_HEADING = re.compile(r"^(\d{4}-\d{2}-\d{2}) · (\w+) · ")
 

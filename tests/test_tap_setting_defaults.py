@@ -8,6 +8,7 @@ import json
 import subprocess
 
 import yaml
+
 from conftest import PROJECT_ROOT
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import duckdb
+
 from callio_load_guard.load_sequence import sequence_of
 
 from conftest import BIN, SECRET, helper_command, run_guard_cli, write_messages

@@ -8,7 +8,9 @@ import shutil
 
 import duckdb
 import pytest
+
 from callio_load_guard.load_sequence import format_load_id, sequence_of
+
 from conftest import BIN, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"

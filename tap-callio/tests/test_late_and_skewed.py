@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from callio_sim.testing import running_simulator
 
+from callio_sim.testing import running_simulator
 from tap_callio import reconcile
 from tap_callio.slicing import iso
 

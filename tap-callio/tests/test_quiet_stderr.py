@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from callio_sim.testing import running_simulator
 
 from conftest import base_config, run_tap

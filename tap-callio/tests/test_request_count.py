@@ -8,8 +8,8 @@ import datetime
 import math
 
 import pytest
-from callio_sim.testing import running_simulator
 
+from callio_sim.testing import running_simulator
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, run_tap, truth_ids

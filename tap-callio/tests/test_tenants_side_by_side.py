@@ -6,8 +6,8 @@ simulator's counters and request log, never with a clock."""
 from __future__ import annotations
 
 import pytest
-from callio_sim.testing import running_simulator
 
+from callio_sim.testing import running_simulator
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, logins, run_tap

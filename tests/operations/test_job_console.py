@@ -22,14 +22,15 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from callio_sim.testing import running_simulator
-from conftest import PROJECT_ROOT, private_meltano_dirs
 
+from callio_sim.testing import running_simulator
 from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Pipeline
+
+from conftest import PROJECT_ROOT, private_meltano_dirs
 
 STALE_SECRET = "stale-Secret-Pw-0099"
 ANSI = "\x1b["
@@ -92,7 +93,7 @@ def test_console_is_quiet_and_ends_with_one_table(failed_run):
 
 def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
     logs = run_logs(pipeline)
-    assert len(logs) == 1 and logs[0].parent.name == datetime.now(timezone.utc).strftime("%Y-%m-%d"), logs
+    assert len(logs) == 1 and logs[0].parent.name == datetime.now(UTC).strftime("%Y-%m-%d"), logs
     assert stat.S_IMODE(logs[0].stat().st_mode) == 0o600
     assert stat.S_IMODE(logs[0].parent.stat().st_mode) == 0o700
     text = logs[0].read_text()
@@ -178,7 +179,7 @@ def test_state_commands_reset_and_backfill_only_what_they_name(pipeline, failed_
     assert set(before) == {"PK", "HN"}, before
 
     start = "2026-01-05"
-    start_ms = int(datetime(2026, 1, 5, tzinfo=timezone.utc).timestamp() * 1000)
+    start_ms = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp() * 1000)
     state_command(pipeline, "backfill", "--tenant", "PK", "--from", start, "--stream", "calls")
     after = calls_bookmarks(pipeline)
     assert after == {"PK": start_ms, "HN": before["HN"]}, after

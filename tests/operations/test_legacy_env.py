@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import PROJECT_ROOT, meltano_bin
 
 KEY = {"type": "service_account", "project_id": "old-project",

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import PROJECT_ROOT
 
 OLD_SLOTS_UTC = ["02:30", "04:00", "06:00", "08:00", "11:00"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+
 from callio_sim.testing import running_simulator
-from conftest import isolated_environment
 
 from .pipeline import SIM_OPTIONS, Pipeline
+from conftest import isolated_environment
 
 
 @pytest.fixture

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import PROJECT_ROOT
-
 from .checks import assert_final_tables_match_truth
 from .pipeline import TENANTS
+from conftest import PROJECT_ROOT
 
 JOB = "callio-customers-calls"
 TABLES = ("call_log", "customer")  # the streams with bookmarks

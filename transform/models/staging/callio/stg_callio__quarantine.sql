@@ -1,7 +1,9 @@
 -- One row per landed quarantine record: a poison record the tap set aside (tap-callio README,
 -- "Poison records").
 with source as (
-    select * from {{ callio.raw_source('quarantine', ['run_id', 'tenant', 'stream', 'record_id', 'reason', 'raw_text', 'raw_length', 'raw_sha256', 'seen_at']) }}
+    select * from {{ callio.raw_source('quarantine', [
+        'run_id', 'tenant', 'stream', 'record_id', 'reason', 'raw_text', 'raw_length', 'raw_sha256', 'seen_at'
+    ]) }}
 )
 
 select
