@@ -43,7 +43,8 @@ def landed_keys(con: duckdb.DuckDBPyConnection, table: str, id_column: str) -> l
     return con.execute(f'select tenant, "{id_column}" from {table}').fetchall()
 
 
-MARTS = {"call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"}
+MARTS = {"call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK",
+         "quarantined_records"}
 
 
 def relations_by_schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -60,7 +61,7 @@ def assert_final_schema_holds_only_the_marts(con: duckdb.DuckDBPyConnection) -> 
     relations = relations_by_schema(con)
     assert relations.get("main") == MARTS, f"main holds {sorted(relations.get('main', ()))}"
     assert {"stg_callio__calls", "stg_callio__customers", "stg_callio__staff", "stg_callio__groups",
-            "stg_callio__sync_log", "status_rules"} == relations.get("main_staging"), relations
+            "stg_callio__sync_log", "stg_callio__quarantine", "status_rules"} == relations.get("main_staging"), relations
     assert relations.get("main_intermediate") == {"int_customer_number_categories"}, relations
 
 
