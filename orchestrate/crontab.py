@@ -19,8 +19,7 @@ import sys
 
 from orchestrate import slots
 from orchestrate.meltano_cli import PROJECT_ROOT
-from orchestrate.preflight import environments
-from orchestrate.run_job import default_environment
+from orchestrate.preflight import chosen_environment
 
 
 def crontab_lines(environment: str, names: list[str] | None, python: str) -> list[str]:
@@ -39,10 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
     parser.add_argument("--schedules", help="comma-separated schedule names (default: by environment)")
     args = parser.parse_args(argv)
-    environment = args.environment or default_environment()
-    if environment not in environments():
-        print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
-              f"choose one of {', '.join(environments())}", file=sys.stderr)
+    environment = chosen_environment(args.environment)
+    if environment is None:
         return 2
     names = [n.strip() for n in args.schedules.split(",")] if args.schedules else None
     print("\n".join(crontab_lines(environment, names, sys.executable)))

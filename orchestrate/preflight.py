@@ -60,6 +60,17 @@ def environments() -> list[str]:
     return [e["name"] for e in _project()["environments"]]
 
 
+def chosen_environment(given: str | None) -> str | None:
+    """The environment a command line asked for (``--environment``, else ``MELTANO_ENVIRONMENT``,
+    else dev), or None after one line on stderr when the project has no such environment."""
+    environment = given or setting("MELTANO_ENVIRONMENT") or "dev"
+    if environment in environments():
+        return environment
+    print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
+          f"choose one of {', '.join(environments())}", file=sys.stderr)
+    return None
+
+
 def jobs() -> dict[str, list[str]]:
     return {j["name"]: j["tasks"] for j in _project()["jobs"]}
 

@@ -19,8 +19,7 @@ from pathlib import PureWindowsPath
 
 from orchestrate import slots
 from orchestrate.meltano_cli import PROJECT_ROOT
-from orchestrate.preflight import environments
-from orchestrate.run_job import default_environment
+from orchestrate.preflight import chosen_environment
 
 TASK_FOLDER = "Callio ELT"
 
@@ -44,10 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schedules", help="comma-separated schedule names (default: by environment)")
     parser.add_argument("--root", help="project folder on the Windows machine (default: this project's folder)")
     args = parser.parse_args(argv)
-    environment = args.environment or default_environment()
-    if environment not in environments():
-        print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
-              f"choose one of {', '.join(environments())}", file=sys.stderr)
+    environment = chosen_environment(args.environment)
+    if environment is None:
         return 2
     names = [n.strip() for n in args.schedules.split(",")] if args.schedules else None
     print("\n".join(schtasks_lines(environment, names, PureWindowsPath(args.root or str(PROJECT_ROOT)))))
