@@ -15,7 +15,7 @@ setup_project_venv "$repo/requirements-demo.txt"
 meltano_install
 meltano=("$venv/bin/meltano" --environment=demo)
 
-say "fresh demo: removing output/demo.duckdb and the demo bookmarks"
+# a fresh demo every time: its database and its bookmarks (other environments are untouched)
 rm -f output/demo.duckdb output/demo.duckdb.wal
 for state_id in $("${meltano[@]}" state list --pattern 'demo:*' 2>/dev/null); do
   "${meltano[@]}" state clear --force "$state_id" >/dev/null 2>&1
@@ -31,7 +31,7 @@ start_simulator "$repo/output/demo-accounts.json" --seed 42 --tenants PK,HN,SG \
 export CALLIO_API_URL="$SIM_URL"
 export CALLIO_ACCOUNTS_JSON='[]' CALLIO_ACCOUNTS_FILE="$repo/output/demo-accounts.json"
 export CALLIO_DUCKDB_PATH="$repo/output/demo.duckdb" CALLIO_RAW_SCHEMA=raw
-say "running job callio-all on the demo environment (extract -> load -> dbt build)"
+say "running job callio-all on the demo environment, from a fresh demo database and bookmarks (extract -> load -> dbt build)"
 status=0
 "$venv/bin/python" -m orchestrate.run_job --environment=demo callio-all || status=$?
 stop_simulator
