@@ -194,3 +194,12 @@ def small_sim():
         seed=42, tenants="PK,HN", customers=300, calls=1200, staff=25, groups=4, customer_days=120
     ) as sim:
         yield sim
+
+
+@pytest.fixture
+def clean_sim(small_sim):
+    """small_sim without faults and with fresh request counters; faults cleared afterwards."""
+    small_sim.clear_faults()
+    small_sim.reset_stats()
+    yield small_sim
+    small_sim.clear_faults()

@@ -4,8 +4,6 @@ delivered, non-zero exit at the end)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, logins, run_tap, truth_ids
@@ -23,14 +21,6 @@ def _assert_no_secret(sim, run, extra=()):
 
 def _logins_by_tenant(sim):
     return {e["tenant"]: e["count"] for e in sim.stats()["entries"] if e["endpoint"] == "/auth/login"}
-
-
-@pytest.fixture
-def clean_sim(small_sim):
-    small_sim.clear_faults()
-    small_sim.reset_stats()
-    yield small_sim
-    small_sim.clear_faults()
 
 
 def test_bad_login_is_isolated_to_its_tenant(clean_sim):

@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, run_tap, truth_ids
-
-
-@pytest.fixture
-def clean_sim(small_sim):
-    small_sim.clear_faults()
-    small_sim.reset_stats()
-    yield small_sim
-    small_sim.clear_faults()
 
 
 def _previous_state(sim, stream, key, tenants, value):

@@ -5,19 +5,9 @@ nothing; persistent ones fail only that tenant and stream, naming both; other
 
 from __future__ import annotations
 
-import pytest
-
 from tap_callio.slicing import iso
 
 from conftest import DAY_MS, base_config, bookmark, catalog_with, run_tap, truth_ids
-
-
-@pytest.fixture
-def clean_sim(small_sim):
-    small_sim.clear_faults()
-    small_sim.reset_stats()
-    yield small_sim
-    small_sim.clear_faults()
 
 
 def _requests(sim, endpoint, tenant, status=None):
