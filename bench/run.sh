@@ -13,7 +13,10 @@ python="${PYTHON:-python3}"
 venv="$bench/.venv"
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
-export PYTHONDONTWRITEBYTECODE=1 MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+# Bytecode kept, as in scripts/setup.sh: a figure must not include compiling dbt at every start.
+unset PYTHONDONTWRITEBYTECODE
+export UV_COMPILE_BYTECODE=1
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 

@@ -55,7 +55,10 @@ def parse_line(line: str) -> Event:
     if text == "METRIC":
         # Structured logging: the SDK's metric point arrives in the record's fields, not in its
         # message; keep it in the run log ("METRIC: {...}" as in the SDK's plain-text logs).
-        point = {key: value for key, value in data.items() if key not in LOG_RECORD_KEYS}
+        # The point is `metric_info`; the rest is the logger's own book-keeping (its object's
+        # repr, pid, thread), kept only when a record has no `metric_info`.
+        point = data.get("metric_info") or {key: value for key, value in data.items()
+                                             if key not in LOG_RECORD_KEYS and not key.startswith("_")}
         text = f"METRIC: {json.dumps(point, default=str, sort_keys=True)}"
     return Event(stamp, str(data.get("level", "info")).lower(), str(data.get("name") or "meltano"), text)
 

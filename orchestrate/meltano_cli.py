@@ -6,7 +6,6 @@ stays the one place where they are declared.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -60,19 +59,25 @@ class Schedule:
     job: str
 
 
-@functools.cache
-def _jobs(environment: str) -> tuple[dict, ...]:
-    return tuple(_json_from(environment, "job", "list")["jobs"])
-
-
 def job_tasks(environment: str, job: str) -> list[str]:
-    """The tasks of one job, each a ``meltano run`` argument string."""
-    for entry in _jobs(environment):
-        if entry["job_name"] == job:
-            tasks = entry["tasks"]
-            # A task may itself be a list of blocks; flatten to one string per `meltano run`.
-            return [t if isinstance(t, str) else " ".join(t) for t in tasks]
-    raise KeyError(f"no job named {job!r} in meltano.yml")
+    """The tasks of one job, each a ``meltano run`` argument string.
+
+    Read from the project files (``preflight.jobs``), not ``meltano job list``: that is one
+    more Meltano start (about a second) before every job, and a job does not depend on the
+    environment. tests/test_orchestrate.py holds the two listings equal."""
+    from orchestrate import preflight  # here, not on top: preflight -> slots -> this module
+
+    del environment  # jobs are project-wide in Meltano
+    if job not in preflight.jobs():
+        raise KeyError(f"no job named {job!r} in meltano.yml")
+    # A task may itself be a list of blocks; flatten to one string per `meltano run`.
+    return [t if isinstance(t, str) else " ".join(t) for t in preflight.jobs()[job]]
+
+
+def listed_jobs(environment: str) -> dict[str, list[str]]:
+    """Every job with its tasks as Meltano itself lists them (``meltano job list``)."""
+    return {entry["job_name"]: [t if isinstance(t, str) else " ".join(t) for t in entry["tasks"]]
+            for entry in _json_from(environment, "job", "list")["jobs"]}
 
 
 def schedules(environment: str) -> list[Schedule]:

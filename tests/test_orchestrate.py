@@ -20,6 +20,14 @@ def all_schedules():
     return meltano_cli.schedules("dev")
 
 
+def test_job_tasks_read_from_the_project_files_are_meltanos_own():
+    """The runner reads a job's tasks from the YAML (one Meltano start less per job); they must
+    be exactly what `meltano job list` says, for every job."""
+    listed = meltano_cli.listed_jobs("dev")
+    assert len(listed) >= 10
+    assert {job: meltano_cli.job_tasks("dev", job) for job in listed} == listed
+
+
 def streams_of(job: str) -> set[str]:
     tasks = meltano_cli.job_tasks("dev", job)
     variants = {word for task in tasks for word in task.split() if word.startswith("tap-callio--")}

@@ -98,6 +98,8 @@ def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
     assert stat.S_IMODE(logs[0].parent.stat().st_mode) == 0o700
     text = logs[0].read_text()
     assert "METRIC: " in text and "stream calls: slice [" in text and "Done. PASS=" in text
+    # a metric point reads as the SDK writes it, without the logger's book-keeping
+    assert '"metric": "record_count"' in text and "_logger" not in text and "thread_name" not in text
     assert ANSI not in text and "wrong-password-123" not in text
 
 
