@@ -16,7 +16,6 @@ quick=()
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
 # Bytecode kept, as in scripts/setup.sh: a figure must not include compiling dbt at every start.
 unset PYTHONDONTWRITEBYTECODE
-export UV_COMPILE_BYTECODE=1
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 

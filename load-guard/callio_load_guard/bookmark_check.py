@@ -16,7 +16,7 @@ deduplicate whatever was still there. Bookmarks are only ever moved back, never 
     meltano --environment=prod invoke target-bigquery:check-bookmarks tap-callio--calls
 
 The loader's settings come from Meltano (`MELTANO_LOAD_*`), the bookmarks from
-`meltano state get/set` of the state id `<environment>:<extractor>-to-<loader>`. Exit 0 when the
+`meltano state export/get/set` of the state id `<environment>:<extractor>-to-<loader>`. Exit 0 when the
 bookmarks fit the warehouse (or were moved back), 4 when the warehouse cannot be read, 2 when
 the state cannot be read or written: the job runner then skips the extract step.
 """
@@ -31,7 +31,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,34 +198,49 @@ def state_id_of(extractor: str, environ: Mapping[str, str] = os.environ) -> str:
             f"{environ.get('MELTANO_LOADER_NAME', '')}")
 
 
+class StateUnreadable(Exception):
+    """The bookmarks could not be read from Meltano."""
+
+
 def read_states(extractors: list[str], meltano: str,
-                environ: Mapping[str, str] = os.environ) -> dict[str, subprocess.CompletedProcess]:
-    """`meltano state get` of each extractor's state id, side by side: each call is a whole
-    Meltano start (about a second of CPU), and a job checks up to three extractors."""
-    with ThreadPoolExecutor(max_workers=max(1, len(extractors))) as pool:
-        futures = {extractor: pool.submit(_meltano, meltano, "state", "get", state_id_of(extractor, environ))
-                   for extractor in dict.fromkeys(extractors)}
-    return {extractor: future.result() for extractor, future in futures.items()}
+                environ: Mapping[str, str] = os.environ) -> dict[str, dict[str, Any]]:
+    """{extractor: its state as the next run will get it} for the extractors that have one.
 
-
-def check(extractor: str, meltano: str, environ: Mapping[str, str] = os.environ,
-          got: subprocess.CompletedProcess | None = None) -> int:
-    """Check one extractor's bookmarks (`got`: its `meltano state get`, when already read)."""
-    if not invoked_through_meltano(environ):
-        print("bookmark-check: run it through Meltano on a loader of this project "
-              "(meltano invoke <loader>:check-bookmarks <extractor>)", file=sys.stderr)
-        return EXIT_STATE
-    state_id = state_id_of(extractor, environ)
-    if got is None:
+    One `meltano state export` for all of them (each Meltano call is about a second of CPU, and
+    a job checks up to three extractors). A state with a partial part (a run that did not
+    finish) is read again through `meltano state get`, which merges it as the tap will see it.
+    """
+    exported = _meltano(meltano, "state", "export")
+    if exported.returncode != 0:
+        raise StateUnreadable(f"meltano state export exited {exported.returncode}")
+    lines = [line for line in exported.stdout.splitlines() if line.strip()]
+    try:
+        every = json.loads(lines[-1]) if lines else {}
+    except ValueError as error:
+        raise StateUnreadable(f"meltano state export printed no JSON ({error})") from error
+    states = {}
+    for extractor in dict.fromkeys(extractors):
+        state_id = state_id_of(extractor, environ)
+        entry = every.get(state_id)
+        if entry is None:
+            continue  # no bookmark yet: the first run reads from the start anyway
+        if not entry.get("partial"):
+            states[extractor] = entry.get("completed") or {}
+            continue
         got = _meltano(meltano, "state", "get", state_id)
-    if got.returncode != 0:
-        if "not found" in (got.stderr + got.stdout).lower():
-            return EXIT_OK  # no bookmark yet: the first run reads from the start anyway
-        print(f"bookmark-check: cannot read the bookmarks of {state_id} "
-              f"(meltano state get exited {got.returncode})", file=sys.stderr)
-        return EXIT_STATE
-    lines = [line for line in got.stdout.splitlines() if line.strip()]
-    state = json.loads(lines[-1]) if lines else {}
+        got_lines = [line for line in got.stdout.splitlines() if line.strip()]
+        if got.returncode != 0 or not got_lines:
+            raise StateUnreadable(f"meltano state get {state_id} exited {got.returncode}")
+        states[extractor] = json.loads(got_lines[-1])
+    return states
+
+
+def check(extractor: str, state: Mapping[str, Any] | None,
+          meltano: str, environ: Mapping[str, str] = os.environ) -> int:
+    """Check one extractor's bookmarks (`state`: as read_states gave it; None: it has none)."""
+    state_id = state_id_of(extractor, environ)
+    if not state:
+        return EXIT_OK
     streams = {stream for stream, _, _ in _partitions(state)}
     if not streams:
         return EXIT_OK
@@ -268,6 +282,15 @@ def main() -> None:
                         help="the extractors whose bookmarks to check (one job's extract steps)")
     parser.add_argument("--meltano", default="meltano", help="the meltano executable")
     args = parser.parse_args()
+    if not invoked_through_meltano(os.environ):
+        print("bookmark-check: run it through Meltano on a loader of this project "
+              "(meltano invoke <loader>:check-bookmarks <extractor>)", file=sys.stderr)
+        sys.exit(EXIT_STATE)
+    try:
+        states = read_states(args.extractors, args.meltano)
+    except StateUnreadable as error:
+        print(f"bookmark-check: cannot read the bookmarks of {', '.join(args.extractors)} ({error}); "
+              "the extract steps are skipped", file=sys.stderr)
+        sys.exit(EXIT_STATE)
     # every extractor is checked, even after one failed; the worst exit code is the result
-    states = read_states(args.extractors, args.meltano) if invoked_through_meltano(os.environ) else {}
-    sys.exit(max(check(extractor, args.meltano, got=states.get(extractor)) for extractor in args.extractors))
+    sys.exit(max(check(extractor, states.get(extractor), args.meltano) for extractor in args.extractors))
