@@ -26,7 +26,8 @@ esac
 
 setup_project_venv "$repo/requirements.txt"
 say "meltano install ${plugins[*]}"
-"$venv/bin/meltano" install "${plugins[@]}"
+# compiled at install, as in setup.sh's meltano_install: scheduled runs start from bytecode
+UV_COMPILE_BYTECODE=1 "$venv/bin/meltano" install "${plugins[@]}"
 mkdir -p .meltano logs && chmod 700 .meltano logs
 if [ ! -f .env ]; then
   cp .env.example .env && chmod 600 .env
