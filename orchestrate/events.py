@@ -21,6 +21,9 @@ class Event:
     level: str
     source: str  # the plugin's name, or "meltano"
     text: str
+    # Meltano's "Block run completed" record: the block's number in its `meltano run`
+    # (0, 1, ...) and whether it succeeded; None on every other line.
+    block_ended: tuple[int, bool] | None = None
 
     def plain(self) -> str:
         """One line of the run's log file."""
@@ -60,7 +63,11 @@ def parse_line(line: str) -> Event:
         point = data.get("metric_info") or {key: value for key, value in data.items()
                                              if key not in LOG_RECORD_KEYS and not key.startswith("_")}
         text = f"METRIC: {json.dumps(point, default=str, sort_keys=True)}"
-    return Event(stamp, str(data.get("level", "info")).lower(), str(data.get("name") or "meltano"), text)
+    block_ended = None
+    if text == "Block run completed" and isinstance(data.get("set_number"), int):
+        block_ended = (data["set_number"], data.get("success") is True)
+    return Event(stamp, str(data.get("level", "info")).lower(), str(data.get("name") or "meltano"), text,
+                 block_ended)
 
 
 # --- what the tap says -------------------------------------------------------------------

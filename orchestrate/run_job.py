@@ -2,8 +2,9 @@
 
 ``meltano run <job>`` stops at the first failing task. The tap exits non-zero when one tenant
 failed (after delivering the others and their sync_log rows), and stopping there would leave the
-report stale and update_log without the ERROR_LOGIN row. So each task gets its own
-``meltano run``, every task runs, and the exit code is non-zero if any task failed.
+report stale and update_log without the ERROR_LOGIN row. So the tasks run in one ``meltano run``
+and, after a failed one, the rest go on in a new one: every task runs, and the exit code is
+non-zero if any task failed.
 
     python -m orchestrate.run_job callio-all                       # dev (default environment)
     python -m orchestrate.run_job --environment=prod callio-all-bq
@@ -20,6 +21,7 @@ the lock is released and the exit code is 128 + the signal.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import shlex
@@ -83,6 +85,53 @@ def bookmark_check_commands(environment: str, tasks: list[str]) -> dict[str, tup
     }
 
 
+def one_block(task: str) -> bool:
+    """``<extractor> <loader>`` or ``<plugin>:<command>``: one block of a ``meltano run``."""
+    words = shlex.split(task)
+    return (len(words) == 1 and ":" in words[0]) or (len(words) == 2 and not any(":" in w for w in words))
+
+
+def next_batch(pending: list[str], unchecked: dict[str, int]) -> list[str]:
+    """The tasks the next ``meltano run`` takes: the leading one-block tasks whose bookmark check
+    passed (Meltano's block numbers then name the task), or the first task alone."""
+    batch = list(itertools.takewhile(lambda task: task not in unchecked and one_block(task), pending))
+    return batch or pending[:1]
+
+
+class BatchProgress:
+    """Which task of one ``meltano run`` is going: Meltano ends each block with a "Block run
+    completed" record (its number, success), and the tasks are its blocks in order."""
+
+    def __init__(self, job: JobRun, batch: list[str], log_file: TextIO) -> None:
+        self.job, self.batch, self.log_file = job, batch, log_file
+        self.index = -1
+        self.current: TaskRun | None = None
+        self.started = 0.0
+        self.reported = 0
+
+    def start_next(self) -> None:
+        self.index += 1
+        if self.index >= len(self.batch) or self.job.stopper.requested.is_set():
+            self.current = None
+            return
+        task = self.batch[self.index]
+        self.current = self.job.report.task_started(task)
+        self.started = time.monotonic()
+        self.job._note(self.log_file, f"task started: {task}", detail=True)
+        self.job.view.task_started(task)
+
+    def end_current(self, returncode: int) -> None:
+        task_run, self.current = self.current, None
+        assert task_run is not None
+        self.job.view.task_ended()
+        stopped = self.job.stopper.requested.is_set()
+        self.job.report.task_ended(task_run, returncode, time.monotonic() - self.started, stopped=stopped)
+        self.reported += 1
+        self.job._note(self.log_file, f"task {'finished' if returncode == 0 else 'FAILED'}: {task_run.task} "
+                                      f"(exit {returncode}, {task_run.seconds:.0f}s)"
+                                      + (" — stopped by signal" if stopped else ""))
+
+
 class JobRun:
     """One run of one job: its tasks in order, its log file, its console, its report."""
 
@@ -102,10 +151,13 @@ class JobRun:
             self.report.save(self.log_path.with_suffix(".json"))
             tasks = job_tasks(self.environment, self.job)
             unchecked = self.check_bookmarks(tasks, log_file)
-            for task in tasks:
-                if self.stopper.requested.is_set():
-                    break
-                self.run_task(task, log_file, unchecked=unchecked.get(task))
+            pending = list(tasks)
+            while pending and not self.stopper.requested.is_set():
+                if pending[0] in unchecked:
+                    task = pending.pop(0)
+                    self.skip_task(task, unchecked[task], log_file)
+                    continue
+                pending = pending[self.run_tasks(next_batch(pending, unchecked), log_file):]
             stopped = self.stopper.requested.is_set()
             for task in tasks[len(self.report.tasks):]:
                 self.report.tasks.append(TaskRun(task))  # listed as "not run"
@@ -137,42 +189,46 @@ class JobRun:
                 unchecked.update(dict.fromkeys(checked_tasks, returncode))
         return unchecked
 
-    def run_task(self, task: str, log_file: TextIO, *, unchecked: int | None = None) -> TaskRun:
-        # --force: Meltano refuses a pipeline it still believes running, and a run killed by
-        # SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
-        # after a crash would fail. Overriding it is safe here: this process holds the run lock
-        # (run_lock), so no other run of this project's jobs can be going on.
+    def skip_task(self, task: str, exit_code: int, log_file: TextIO) -> None:
+        """A task whose bookmark check failed: reported failed, not run."""
+        self.report.task_ended(self.report.task_started(task), exit_code, 0.0, stopped=False)
+        self._note(log_file, f"task FAILED: {task} (bookmark check exit {exit_code}, step not run)")
+
+    def run_tasks(self, batch: list[str], log_file: TextIO) -> int:
+        """Run tasks in order in one ``meltano run`` and report each; returns how many were
+        reported (all of them, or up to and including the first that failed, or fewer when the
+        run was stopped). One Meltano process for the whole job when nothing fails: each start
+        costs about 1.5 s of CPU (imports, project and settings), three times in every job.
+
+        --force: Meltano refuses a pipeline it still believes running, and a run killed by
+        SIGKILL leaves that belief behind for 5 minutes (its heartbeat timeout), so the re-run
+        after a crash would fail. Overriding it is safe here: this process holds the run lock
+        (run_lock), so no other run of this project's jobs can be going on."""
+        words = [word for task in batch for word in shlex.split(task)]
         command = meltano_command(self.environment, f"--log-level={meltano_log_level()}", "run", "--force",
-                                  *shlex.split(task), log_format="json")
-        task_run = self.report.task_started(task)
-        self._note(log_file, f"task started: {task}", detail=True)
-        self.view.task_started(task)
-        started = time.monotonic()
-        if unchecked is not None:
-            self.view.task_ended()
-            self.report.task_ended(task_run, unchecked, time.monotonic() - started,
-                                   stopped=self.stopper.requested.is_set())
-            self._note(log_file, f"task FAILED: {task} (bookmark check exit {unchecked}, step not run)")
-            return task_run
+                                  *words, log_format="json")
+        progress = BatchProgress(self, batch, log_file)
+        progress.start_next()
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
         # reaches this runner only, which then stops the task in order.
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", start_new_session=True,
                                    env=task_environment())
         self.stopper.running(process)
-        reader = threading.Thread(target=self._read, args=(process, task_run, log_file), daemon=True)
+        reader = threading.Thread(target=self._read, args=(process, progress, log_file), daemon=True)
         reader.start()
         returncode = process.wait()
         reap_leftovers(process)  # nothing the task started may outlive it
         self.stopper.running(None)
         self.stopper.wait_for_ender()
         reader.join()
-        self.view.task_ended()
-        stopped = self.stopper.requested.is_set()
-        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=stopped)
-        self._note(log_file, f"task {'finished' if returncode == 0 else 'FAILED'}: {task} (exit {returncode}, "
-                             f"{task_run.seconds:.0f}s)" + (" — stopped by signal" if stopped else ""))
-        return task_run
+        if returncode == 0:  # every block succeeded, whether or not each end was read
+            while progress.current is not None:
+                progress.end_current(0)
+                progress.start_next()
+        elif progress.current is not None:  # the task Meltano was in when it failed or stopped
+            progress.end_current(returncode)
+        return progress.reported
 
     def write_html_report(self, dbt_plugin: str, log_file: TextIO) -> None:
         """The HTML report (report/README.md) of what the job's dbt step built; a failure to
@@ -203,14 +259,21 @@ class JobRun:
         log_file.flush()
         return returncode
 
-    def _read(self, process: subprocess.Popen, task_run: TaskRun, log_file: TextIO) -> None:
+    def _read(self, process: subprocess.Popen, progress: BatchProgress, log_file: TextIO) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             event = parse_line(line)
             log_file.write(event.plain() + "\n")
             log_file.flush()  # `tail -f` on the run log follows the run as it goes
-            changed = self.report.feed(task_run, event)
-            self.view.event(event, changed)
+            if progress.current is not None:
+                changed = self.report.feed(progress.current, event)
+                self.view.event(event, changed)
+            if event.block_ended is not None and len(progress.batch) > 1:
+                number, succeeded = event.block_ended
+                if number == progress.index and progress.current is not None:
+                    progress.end_current(0 if succeeded else 1)
+                    if succeeded:
+                        progress.start_next()
         log_file.flush()
 
     def _note(self, log_file: TextIO, text: str, *, detail: bool = False) -> None:

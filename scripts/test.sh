@@ -20,17 +20,31 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$repo"
 set -e
 started=$SECONDS
+setup_only=false; [ "${1:-}" = "--setup-only" ] && setup_only=true
+# Each suite writes to output/test-logs/<suite>.log, printed in full when it ends.
+logs="$repo/output/test-logs"
+rm -rf "$logs"; mkdir -p "$logs"
+suite() {  # suite NAME DIR PYTHON [pytest args...]
+  local name="$1" dir="$2" py="$3"; shift 3
+  local began=$SECONDS
+  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@") > "$logs/$name.log" 2>&1
+  local code=$?
+  echo "$code" > "$logs/$name.code"
+  { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
+}
+step() {  # step NAME COMMAND... : a check that is not a pytest suite; its log ends "N passed, M failed"
+  local name="$1"; shift
+  local began=$SECONDS
+  "$@" > "$logs/$name.log" 2>&1
+  local code=$?
+  echo "$code" > "$logs/$name.code"
+  { say "checks: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
+}
+trap 'kill $(jobs -p) 2> /dev/null || true' EXIT  # a failed set-up leaves no suite running
 
 setup_project_venv "$repo/requirements-test.txt"
-meltano_install
-# Headless Chromium from Debian, for the HTML report's browser test (tests/report_browser.py).
-if ! command -v chromium > /dev/null; then
-  say "installing chromium (apt) for the HTML report's browser test"
-  apt-get update -qq && apt-get install -y -qq chromium > /dev/null
-fi
-
 # Side environments for parts whose pins clash with the project's (requests, duckdb, ...).
-# uv (shipped with Meltano) builds them in seconds.
+# uv (pinned in requirements.txt) builds them in seconds.
 side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repository), editable
   local dir="$1"; shift
   local name; name="$(basename "$dir")"
@@ -55,6 +69,26 @@ if ! command -v faketime > /dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq faketime=0.9.10-2.1 > /dev/null
 fi
+# The suites that need none of the slower set-up below (Meltano's plugins, the BigQuery
+# emulator, PostgreSQL) start now, beside it: the set-up leaves most of a core idle.
+if ! $setup_only; then
+  say "running the simulator, tap, load guard and lint checks (logs in output/test-logs/)"
+  (
+    suite callio-sim "$repo/callio-sim" "$venv/bin/python"
+    suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
+    step lint bash "$repo/scripts/lint.sh"
+    suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
+  ) &
+  lane_unit=$!
+fi
+
+meltano_install
+# Headless Chromium from Debian, for the HTML report's browser test (tests/report_browser.py).
+if ! command -v chromium > /dev/null; then
+  say "installing chromium (apt) for the HTML report's browser test"
+  apt-get update -qq && apt-get install -y -qq chromium > /dev/null
+fi
+
 # Third-party Singer tools for tests/singer, each set in a venv of its own (their pins clash with
 # the SDK's and with each other), and Debian's PostgreSQL server for meltanolabs-target-postgres.
 requirements_venv() {  # requirements_venv DIR REQUIREMENTS_FILE
@@ -79,32 +113,12 @@ if [ -f "$repo/bigquery/setup_emulator.sh" ] && compgen -G "$repo/tests/bigquery
   bash "$repo/bigquery/setup_emulator.sh"
   have_bigquery=true
 fi
-if [ "${1:-}" = "--setup-only" ]; then
+if $setup_only; then
   say "every environment is set up; no tests run (--setup-only)"
   exit 0
 fi
 set +e
 
-# Two lanes run side by side (the machine has 2 cores): the tap's long suite in one, the rest in
-# the other. Each suite writes to output/test-logs/<suite>.log, printed in full when it ends.
-logs="$repo/output/test-logs"
-rm -rf "$logs"; mkdir -p "$logs"
-suite() {  # suite NAME DIR PYTHON [pytest args...]
-  local name="$1" dir="$2" py="$3"; shift 3
-  local began=$SECONDS
-  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@") > "$logs/$name.log" 2>&1
-  local code=$?
-  echo "$code" > "$logs/$name.code"
-  { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
-}
-step() {  # step NAME COMMAND... : a check that is not a pytest suite; its log ends "N passed, M failed"
-  local name="$1"; shift
-  local began=$SECONDS
-  "$@" > "$logs/$name.log" 2>&1
-  local code=$?
-  echo "$code" > "$logs/$name.code"
-  { say "checks: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
-}
 transform_check() {  # transform/scripts/check.sh --ci with the venvs set up above
   local plugins="$repo/.meltano"
   CHECK_DBT_DUCKDB="$plugins/utilities/dbt-duckdb/venv/bin/dbt" \
@@ -114,37 +128,31 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
   PYTHON="$venv/bin/python" bash "$repo/transform/scripts/check.sh" --ci && echo "transform: 1 passed, 0 failed"
 }
 
-say "running the test suites (logs in output/test-logs/)"
-# The end-to-end suites dominate (each test drives real `meltano run`s and dbt builds), so the
-# reliability tests are split over both lanes to keep the whole run under CI's 15 minutes.
-# Measured on a quiet 2-core machine (fresh clone, installs included, commit of 2026-11-29):
-# tap-callio 170 s, bigquery 140 s, callio-sim 26 s, load-guard 8 s, project + reliability 750 s.
+say "running the end-to-end suites (logs in output/test-logs/)"
+# The end-to-end suites dominate (each test drives real job runs and dbt builds); they share two
+# lanes with the unit lane above (the machine has 2 cores). Measured on a quiet 2-core machine
+# (warm caches, 2026-12-01): reliability 210 + 300 s, operations 140 s, project 85 s,
+# bigquery 80 s, transform 46 s, singer 17 s; unit lane 150 s.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py)
 (
-  suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
-  suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
   # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
-  # schedules as text) through the real job runner and daemon; their own suite in this lane.
+  # schedules as text) through the real job runner and daemon.
   suite operations "$repo" "$venv/bin/python" tests/operations
 ) &
 lane_a=$!
 (
-  suite callio-sim "$repo/callio-sim" "$venv/bin/python"
-  [ -d "$repo/.venv-guard" ] && suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
-  # The checks that are not pytest suites (lint ~25 CPU-seconds, transform ~90): in whichever
-  # lane the durations in output/test-logs show to be the lighter one.
-  step lint bash "$repo/scripts/lint.sh"
   $have_bigquery && step transform transform_check
+  suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
   suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
     --ignore=tests/operations --ignore=tests/singer
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
 ) &
 lane_b=$!
-wait "$lane_a" "$lane_b"
+wait "$lane_unit" "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0

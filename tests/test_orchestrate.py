@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orchestrate import daemon, meltano_cli, run_lock
+from orchestrate import daemon, events, meltano_cli, run_job, run_lock
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)  # any fixed day: no wall-clock in these tests
 
@@ -119,3 +119,22 @@ def test_busy_runner_exits_cleanly_without_running(tmp_path, monkeypatch):
     monkeypatch.setattr(run_job, "JobRun", lambda *a: pytest.fail("must not run while busy"))
     with run_lock.exclusive_run(wait=False):
         assert run_job.run_locked("dev", "callio-calls", wait=False) == 0
+
+
+def test_tasks_share_one_meltano_run_up_to_a_skipped_or_multi_block_task():
+    tasks = ["tap-callio--customers target-duckdb", "tap-callio--calls target-duckdb",
+             "tap-callio--staffgroup target-duckdb", "dbt-duckdb:build"]
+    assert run_job.next_batch(tasks, {}) == tasks
+    assert run_job.next_batch(tasks, {tasks[1]: 4}) == tasks[:1]  # its check failed: not run
+    several = "tap-callio--calls target-duckdb dbt-duckdb:build"  # two blocks in one task
+    assert run_job.next_batch([several, *tasks], {}) == [several]
+    assert run_job.next_batch([tasks[0], several], {}) == [tasks[0]]
+
+
+def test_meltano_block_ends_are_read_from_its_json_log():
+    done = events.parse_line('{"event": "Block run completed", "level": "info", "set_number": 2, "success": true,'
+                             ' "timestamp": "2026-03-02T01:00:00Z"}')
+    failed = events.parse_line('{"event": "Block run completed", "level": "error", "set_number": 0,'
+                               ' "success": false, "timestamp": "2026-03-02T01:00:00Z"}')
+    other = events.parse_line('{"event": "Block run completed soon", "set_number": 1, "timestamp": "x"}')
+    assert (done.block_ended, failed.block_ended, other.block_ended) == ((2, True), (0, False), None)
