@@ -19,21 +19,21 @@ unset PYTHONDONTWRITEBYTECODE
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
+# The end-to-end benchmark runs the project's own Meltano: the project's idempotent set-up
+# (scripts/setup.sh, as demo.sh does) installs it when needed.
+# It comes first: bench/.venv is built with its uv.
+(source "$repo/scripts/setup.sh" && setup_project_venv "$repo/requirements.txt" && meltano_install) \
+  || { say "the project's set-up (scripts/setup.sh) failed"; exit 1; }
+
 # bench/.venv: the simulator and the tap (editable) plus the measuring tools, all pinned.
 inputs=("$bench/requirements.txt" "$repo/callio-sim/pyproject.toml" "$repo/tap-callio/pyproject.toml")
 want="$(cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$want" ]; then
   say "preparing bench/.venv"
-  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" || exit 1
-  (cd "$bench" && "$venv/bin/pip" install -q -r requirements.txt) || exit 1
+  # with the project's uv (pinned in requirements.txt): seconds, where pip took most of a minute
+  [ -x "$venv/bin/python" ] || "$repo/.venv/bin/uv" venv -q --python "$python" "$venv" || exit 1
+  (cd "$bench" && "$repo/.venv/bin/uv" pip install -q --python "$venv/bin/python" -r requirements.txt) || exit 1
   echo "$want" > "$venv/.stamp"
-fi
-
-# The end-to-end benchmark runs the project's own Meltano: the project's idempotent set-up
-# (scripts/setup.sh, as demo.sh does) installs it when needed.
-if [ -f "$repo/scripts/setup.sh" ]; then
-  (source "$repo/scripts/setup.sh" && setup_project_venv "$repo/requirements.txt" && meltano_install) \
-    || say "Meltano project set-up failed: the end-to-end benchmark will report it"
 fi
 
 started=$SECONDS

@@ -107,14 +107,21 @@ class Pipeline:
             con.close()
 
     def state(self) -> dict[str, dict]:
-        """Every state id of the environment and its JSON, read through `meltano state get`."""
-        listed = subprocess.run(self.meltano_command("state", "list"), cwd=PROJECT_ROOT, env=self.env,
-                                capture_output=True, text=True, check=True)
+        """Every state id of the environment and its JSON as the next run gets it: one
+        `meltano state export`, and `meltano state get` (Meltano's own merge) for a state that
+        holds a partial part."""
+        exported = subprocess.run(self.meltano_command("state", "export"), cwd=PROJECT_ROOT, env=self.env,
+                                  capture_output=True, text=True, check=True)
         states = {}
-        for state_id in sorted({line.strip() for line in listed.stdout.splitlines() if line.strip().startswith(ENVIRONMENT + ":")}):
-            got = subprocess.run(self.meltano_command("state", "get", state_id), cwd=PROJECT_ROOT, env=self.env,
-                                 capture_output=True, text=True, check=True)
-            states[state_id] = json.loads(got.stdout.strip().splitlines()[-1])
+        for state_id, entry in json.loads(exported.stdout.strip().splitlines()[-1]).items():
+            if not state_id.startswith(ENVIRONMENT + ":"):
+                continue
+            if entry.get("partial"):
+                got = subprocess.run(self.meltano_command("state", "get", state_id), cwd=PROJECT_ROOT,
+                                     env=self.env, capture_output=True, text=True, check=True)
+                states[state_id] = json.loads(got.stdout.strip().splitlines()[-1])
+            else:
+                states[state_id] = entry.get("completed") or {}
         return states
 
 

@@ -1,12 +1,17 @@
 """One tenant with a wrong password and one with a revoked token: the other tenant loads
 completely, both failing tenants appear in the run summary and in update_log as ERROR_LOGIN,
-the job exits non-zero, and no secret is echoed."""
+the job runner still runs dbt and writes the HTML report (a browser shows it), the job exits
+non-zero, and no secret is echoed."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+from report_browser import inspect_report
 
 from .checks import assert_final_tables_match_truth, report_problems, truth_of
+from conftest import PROJECT_ROOT
 
 WRONG_PASSWORD = "Wr0ng-Passw0rd-marker"
 REVOKED_TOKEN = "revoked-token-0123456789abcdef"
@@ -42,6 +47,17 @@ def test_one_bad_login_does_not_stop_the_others(make_pipeline):
         f"select count(*) from main.update_log where coalesce(error, '') like '%{WRONG_PASSWORD}%' "
         f"or coalesce(error, '') like '%{REVOKED_TOKEN}%'")[0][0]
     assert secrets_in_log == 0
+
+    # The failed extract steps did not stop the job: dbt ran after them, then the HTML report.
+    assert "task FAILED: tap-callio--calls target-duckdb" in output, run.tail()
+    assert "task finished: dbt-duckdb:build" in output, f"dbt did not run or failed after the failures:\n{run.tail()}"
+    assert "report written" in output, run.tail()
+    seen = inspect_report(Path(pipeline.env["CALLIO_REPORT_PATH"]),
+                          PROJECT_ROOT / "output" / "test-artifacts" / "report-pipeline.png")
+    assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
+    assert seen["facts"].startswith("Tenant PK · 30 local days"), seen["facts"]
 
     truth = assert_final_tables_match_truth(pipeline, ["PK"], truth=truth_of(pipeline.sim, ["PK"]))
     problems = report_problems(pipeline, truth, "fact_staff_daily_PK", ["PK"])
