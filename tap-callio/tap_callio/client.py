@@ -334,6 +334,8 @@ class CallioStream(RESTStream):
                         self.on_marker(contexts.get(who, {"tenant": who}), runs[who], item)
                     else:
                         yield item
+                # the SDK has written the batch (a page): out it goes, before waiting for more
+                self._tap.flush_records()
             completed = True
         finally:
             pool.handed_over.add(tenant)

@@ -15,6 +15,7 @@ from singer_sdk.helpers.capabilities import (
     PluginCapabilities,
     TapCapabilities,
 )
+from singer_sdk.singerlib import SingerMessageType
 from typing_extensions import override
 
 from tap_callio import logs, streams
@@ -27,6 +28,7 @@ from tap_callio.tenant_pool import TenantSessions
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
+    from singer_sdk.singerlib import Message
 
 STREAM_TYPES = (
     QuarantineStream,  # first: announces its schema; the others write its rows as they read
@@ -38,6 +40,25 @@ STREAM_TYPES = (
 )
 
 
+class PageWriter(MsgSpecWriter):
+    """msgspec, flushed once per page of records instead of once per record: a RECORD message
+    waits in stdout's buffer until the stream has handed over its page (:meth:`flush`, called by
+    CallioStream.get_records) or until any other message, which the SDK's writer writes and
+    flushes at once.  Every record thus still reaches the target before the STATE that covers it.
+    A flush per record cost a system call per record and, worse, let the reader thread take the
+    GIL at every record (one context switch per record, bench/README.md)."""
+
+    @override
+    def write_message(self, message: Message) -> None:
+        if message.type == SingerMessageType.RECORD:
+            sys.stdout.buffer.write(self.format_message(message))
+        else:
+            super().write_message(message)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 class TapCallio(Tap):
     """Singer tap for the Callio call-centre API (customers, calls, staff, groups)."""
 
@@ -46,7 +67,7 @@ class TapCallio(Tap):
     config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
     # msgspec serialises Singer messages in a fraction of simplejson's time (13 % of the tap's
     # CPU in the profile, bench/README.md); the output is the same JSON.
-    message_writer_class = MsgSpecWriter
+    message_writer_class = PageWriter
     # What `--about` advertises is what works and is tested with third-party targets
     # (tests/singer/). Not `batch`: the bookmark is saved when a slice is complete, and with
     # BATCH messages that STATE would reach the target before the file holding the slice's
@@ -61,6 +82,12 @@ class TapCallio(Tap):
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
+
+    def flush_records(self) -> None:
+        """Write out the RECORD messages waiting in the writer's buffer (PageWriter)."""
+        flush = getattr(self.message_writer, "flush", None)
+        if flush is not None:
+            flush()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.run_log = RunLog()

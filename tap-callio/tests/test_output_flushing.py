@@ -1,0 +1,46 @@
+"""The tap's writer (tap.PageWriter) flushes stdout once per page of records, not once per record:
+records wait in the buffer, and any other message (STATE above all) goes out at once, after every
+record written before it (fast, no server)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
+
+from tap_callio.tap import PageWriter
+
+
+class Pipe(io.RawIOBase):
+    """What reaches the reader, one chunk per system call."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def lines(self) -> list[dict]:
+        return [json.loads(line) for line in b"".join(self.chunks).splitlines()]
+
+
+def test_records_wait_for_the_page_end_and_a_state_takes_them_out_first(monkeypatch):
+    pipe = Pipe()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BufferedWriter(pipe, buffer_size=1 << 16)))
+    writer = PageWriter()
+    writer.write_message(SchemaMessage("calls", {"type": "object"}, ["_id"]))
+    assert [m["type"] for m in pipe.lines()] == ["SCHEMA"]  # at once
+    for i in range(3):
+        writer.write_message(RecordMessage("calls", {"_id": str(i)}))
+    assert len(pipe.lines()) == 1  # the records wait for the end of the page
+    writer.write_message(StateMessage({"bookmarks": {"calls": {"replication_key_value": 2}}}))
+    assert [m["type"] for m in pipe.lines()] == ["SCHEMA", "RECORD", "RECORD", "RECORD", "STATE"]
+    writer.write_message(RecordMessage("calls", {"_id": "3"}))
+    writer.flush()  # what CallioStream.get_records calls once the SDK has written a page
+    assert pipe.lines()[-1]["record"] == {"_id": "3"}
+    assert len(pipe.chunks) == 3  # one system call per flush, not per record
