@@ -1,5 +1,5 @@
-"""The tap's writer (tap.PageWriter) flushes stdout once per page of records, not once per record:
-records wait in the buffer, and any other message (STATE above all) goes out at once, after every
+"""The tap's writer (tap.PageWriter) writes stdout once per page of records, not once per record:
+records wait in the writer, and any other message (STATE above all) goes out at once, after every
 record written before it (fast, no server)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 
 from tap_callio.tap import PageWriter
@@ -29,9 +30,11 @@ class Pipe(io.RawIOBase):
         return [json.loads(line) for line in b"".join(self.chunks).splitlines()]
 
 
-def test_records_wait_for_the_page_end_and_a_state_takes_them_out_first(monkeypatch):
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_records_wait_for_the_page_end_and_a_state_takes_them_out_first(monkeypatch, buffered):
     pipe = Pipe()
-    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BufferedWriter(pipe, buffer_size=1 << 16)))
+    binary = io.BufferedWriter(pipe, buffer_size=1 << 16) if buffered else pipe
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(binary, write_through=not buffered))
     writer = PageWriter()
     writer.write_message(SchemaMessage("calls", {"type": "object"}, ["_id"]))
     assert [m["type"] for m in pipe.lines()] == ["SCHEMA"]  # at once
@@ -43,4 +46,4 @@ def test_records_wait_for_the_page_end_and_a_state_takes_them_out_first(monkeypa
     writer.write_message(RecordMessage("calls", {"_id": "3"}))
     writer.flush()  # what CallioStream.get_records calls once the SDK has written a page
     assert pipe.lines()[-1]["record"] == {"_id": "3"}
-    assert len(pipe.chunks) == 3  # one system call per flush, not per record
+    assert len(pipe.chunks) == (3 if buffered else 4)  # a system call per flush, not per record
