@@ -297,6 +297,13 @@ class CallioStream(RESTStream):
         """Whether a parsed record belongs to what is being read (overridden)."""
         return True
 
+    @override
+    def generate_child_contexts(self, record: dict, context: Context | None) -> t.Iterable[Context | None]:
+        # No Callio stream has child streams: without this, the SDK would copy a context, run the
+        # stream map's filter and look for children to sync for every record.
+        if self.child_streams:
+            yield from super().generate_child_contexts(record, context)
+
     def _drop(self, position: int, doc_id: str | None, reason: str) -> None:
         if self._run is not None:
             self._run.records_dropped += 1
