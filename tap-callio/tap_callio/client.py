@@ -230,18 +230,18 @@ class CallioStream(RESTStream):
 
     # -- records --------------------------------------------------------------
 
-    def build_record(self, doc: t.Mapping) -> dict:
-        status_key = str(setting(self.config, "status_custom_field_key"))
-        return type(self).record_builder(doc, self._tenant or "", status_key)
-
     @override
     def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+        # looked up once per page: the builder, the tenant (this thread's) and the status key
+        build = type(self).record_builder
+        tenant = self._tenant or ""
+        status_key = str(setting(self.config, "status_custom_field_key"))
         for position, doc in enumerate(envelope.docs(response)):
             if not isinstance(doc, dict):
                 self._drop(position, None, "not an object")
                 continue
             try:
-                record = self.build_record(doc)
+                record = build(doc, tenant, status_key)
             except UnusableRecord as exc:
                 if isinstance(doc, quarantine.QuarantinedDoc):
                     self._quarantine(doc, record_id(doc), doc.reason)
