@@ -105,10 +105,12 @@ def parse_structured_text(text: str) -> t.Any:
     return _decode(text, stripped)
 
 
-CACHED_TEXT_CHARS = 2_048
+# Texts up to this length are remembered, the last 1,024 of them: a user or group as text is a
+# few hundred characters; at most about 2 MB are held.
+CACHED_TEXT_CHARS = 512
 
 
-@functools.lru_cache(maxsize=4_096)
+@functools.lru_cache(maxsize=1_024)
 def _decode_remembered(text: str) -> t.Any:
     return _decode(text, text.strip())
 

@@ -41,6 +41,10 @@ STREAM_TYPES = (
 )
 
 
+# RECORD messages PageWriter keeps at most before writing them out (a page is usually ~250 kB).
+PENDING_BYTES = 1 << 20
+
+
 class PageWriter(MsgSpecWriter):
     """msgspec, written out once per page of records instead of once per record: RECORD messages
     wait in the writer until the stream has handed over its page (:meth:`flush`, called by
@@ -58,6 +62,8 @@ class PageWriter(MsgSpecWriter):
     def write_message(self, message: Message) -> None:
         if message.type == SingerMessageType.RECORD:
             self._pending += self.format_message(message)
+            if len(self._pending) >= PENDING_BYTES:  # a page of long texts: write as it grows
+                self._write_pending()
         else:
             self._write_pending()
             super().write_message(message)  # writes and flushes

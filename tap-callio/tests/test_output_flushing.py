@@ -10,7 +10,7 @@ import json
 import pytest
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 
-from tap_callio.tap import PageWriter
+from tap_callio.tap import PENDING_BYTES, PageWriter
 
 
 class Pipe(io.RawIOBase):
@@ -47,3 +47,15 @@ def test_records_wait_for_the_page_end_and_a_state_takes_them_out_first(monkeypa
     writer.flush()  # what CallioStream.get_records calls once the SDK has written a page
     assert pipe.lines()[-1]["record"] == {"_id": "3"}
     assert len(pipe.chunks) == (3 if buffered else 4)  # a system call per flush, not per record
+
+
+def test_a_page_of_long_records_is_written_as_it_grows(monkeypatch):
+    pipe = Pipe()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(pipe, write_through=True))
+    writer = PageWriter()
+    long_text = "x" * (PENDING_BYTES // 4)
+    for i in range(8):
+        writer.write_message(RecordMessage("customers", {"_id": str(i), "name": long_text}))
+    assert 1 <= len(pipe.chunks) <= 2  # not one per record, and never much over PENDING_BYTES held
+    writer.flush()
+    assert [m["record"]["_id"] for m in pipe.lines()] == [str(i) for i in range(8)]
