@@ -230,18 +230,18 @@ class CallioStream(RESTStream):
 
     # -- records --------------------------------------------------------------
 
-    def build_record(self, doc: t.Mapping) -> dict:
-        status_key = str(setting(self.config, "status_custom_field_key"))
-        return type(self).record_builder(doc, self._tenant or "", status_key)
-
     @override
     def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+        # looked up once per page: the builder, the tenant (this thread's) and the status key
+        build = type(self).record_builder
+        tenant = self._tenant or ""
+        status_key = str(setting(self.config, "status_custom_field_key"))
         for position, doc in enumerate(envelope.docs(response)):
             if not isinstance(doc, dict):
                 self._drop(position, None, "not an object")
                 continue
             try:
-                record = self.build_record(doc)
+                record = build(doc, tenant, status_key)
             except UnusableRecord as exc:
                 if isinstance(doc, quarantine.QuarantinedDoc):
                     self._quarantine(doc, record_id(doc), doc.reason)
@@ -297,6 +297,13 @@ class CallioStream(RESTStream):
         """Whether a parsed record belongs to what is being read (overridden)."""
         return True
 
+    @override
+    def generate_child_contexts(self, record: dict, context: Context | None) -> t.Iterable[Context | None]:
+        # No Callio stream has child streams: without this, the SDK would copy a context, run the
+        # stream map's filter and look for children to sync for every record.
+        if self.child_streams:
+            yield from super().generate_child_contexts(record, context)
+
     def _drop(self, position: int, doc_id: str | None, reason: str) -> None:
         if self._run is not None:
             self._run.records_dropped += 1
@@ -334,6 +341,8 @@ class CallioStream(RESTStream):
                         self.on_marker(contexts.get(who, {"tenant": who}), runs[who], item)
                     else:
                         yield item
+                # the SDK has written the batch (a page): out it goes, before waiting for more
+                self._tap.flush_records()
             completed = True
         finally:
             pool.handed_over.add(tenant)

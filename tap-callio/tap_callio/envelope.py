@@ -8,19 +8,34 @@ which the stream retries and then fails the tenant with: it is never read as an 
 
 The decoded body is cached on the response so that the paginator and the record parser decode
 it once.
+
+Decoding has a fast path and the careful one.  msgspec decodes a page in about half the time of
+``response.json()``, but only takes pages that both decoders read alike: a UTF-8 body (the text
+``response.json()`` would decode) whose values nest at most :data:`FAST_DEPTH` levels.  msgspec
+refuses everything odd that the careful path treats specially (lone surrogates, invalid UTF-8,
+``NaN``, numbers beyond a double such as ``1e400``, a BOM, any malformed JSON), and the depth bound
+keeps pages near the decoders' recursion limits off the fast path; such a page is decoded again by
+``response.json()`` and, when that fails, read document by document (rawjson.py), as before.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import typing as t
 from urllib.parse import parse_qsl, urlsplit
 
+import msgspec
 import requests
+from requests.utils import guess_json_utf
 
 from tap_callio import rawjson
 from tap_callio.parsing import parse_bool, parse_int
 
 _CACHE_ATTR = "_callio_body"
+# Levels of nesting below the page that the fast path takes (docs list, document, field, ...).
+# The decoder's type grows twice as large with each level: 8 builds in a few milliseconds.
+FAST_DEPTH = 8
 
 
 class MalformedBody(ValueError):
@@ -31,22 +46,64 @@ def body(response: requests.Response) -> dict:
     cached = getattr(response, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    try:
-        decoded = response.json()
-    except RecursionError:
-        # one document nested too deep: read the others, set that one aside (quarantine.py)
-        try:
-            decoded = rawjson.salvage_page(response.text)
-        except (ValueError, RecursionError) as exc:
-            raise MalformedBody(f"response JSON is nested too deep to read ({len(response.content)} bytes)") from exc
-    except ValueError as exc:
-        raise MalformedBody(f"response is not JSON ({len(response.content)} bytes)") from exc
+    decoded = fast_decode(response)
+    if decoded is None:
+        decoded = careful_decode(response)
     if not isinstance(decoded, dict) or not isinstance(decoded.get("docs"), list):
         raise MalformedBody(f"response JSON is not a page (no docs list): {_keys(decoded)}")
     if parse_bool(decoded.get("hasNextPage")) is None:
         raise MalformedBody("response JSON is not a page (no hasNextPage)")
     setattr(response, _CACHE_ATTR, decoded)
     return decoded
+
+
+@functools.cache
+def _fast_decoder() -> msgspec.json.Decoder:
+    """A msgspec decoder of a JSON object whose values nest at most FAST_DEPTH levels (JSON's
+    types, read as ``response.json()`` reads them; deeper nesting fails validation)."""
+    value: t.Any = None | bool | int | float | str
+    for _ in range(FAST_DEPTH):
+        value = None | bool | int | float | str | list[value] | dict[str, value]  # type: ignore[valid-type]
+    return msgspec.json.Decoder(dict[str, value])  # type: ignore[valid-type]
+
+
+def fast_decode(response: requests.Response) -> dict | None:
+    """The body decoded by msgspec, or None when the careful path must decide (not UTF-8, not
+    plain JSON, nested deeper than FAST_DEPTH, anything msgspec refuses)."""
+    content = response.content
+    if not content or not _utf8(response):
+        return None
+    try:
+        return _fast_decoder().decode(content)
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+
+
+def _utf8(response: requests.Response) -> bool:
+    """Whether ``response.json()`` would decode the body as UTF-8 (the charset of the reply, or
+    the RFC's guess when it names none)."""
+    encoding = response.encoding
+    if encoding is None:
+        return len(response.content) > 3 and guess_json_utf(response.content) == "utf-8"
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def careful_decode(response: requests.Response) -> t.Any:
+    """``response.json()``; a page it cannot read because one document nests too deep is read
+    document by document, that document set aside (rawjson.py)."""
+    try:
+        return response.json()
+    except RecursionError:
+        # one document nested too deep: read the others, set that one aside (quarantine.py)
+        try:
+            return rawjson.salvage_page(response.text)
+        except (ValueError, RecursionError) as exc:
+            raise MalformedBody(f"response JSON is nested too deep to read ({len(response.content)} bytes)") from exc
+    except ValueError as exc:
+        raise MalformedBody(f"response is not JSON ({len(response.content)} bytes)") from exc
 
 
 def _keys(decoded: t.Any) -> str:

@@ -77,6 +77,7 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
         self.page_size = page_size
         self.boundary_key: int | None = None
         self.boundary_ids: set[str] = set()
+        self._keyed_page: tuple[requests.Response, list[tuple[str, int]]] | None = None
 
     # -- used by the stream while parsing a page -------------------------------
 
@@ -147,6 +148,10 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
         self.boundary_ids.update(ids)
 
     def _keyed(self, response: requests.Response) -> list[tuple[str, int]]:
+        """(id, key) of each usable document of the page; worked out once per page (has_more
+        and get_next both need them)."""
+        if self._keyed_page is not None and self._keyed_page[0] is response:
+            return self._keyed_page[1]
         pairs = []
         for doc in envelope.docs(response):
             if not isinstance(doc, dict):
@@ -155,4 +160,5 @@ class KeysetPaginator(BaseAPIPaginator[KeysetToken]):
             key_value = parse_epoch_ms(doc.get(self.key))
             if doc_id and key_value is not None:
                 pairs.append((doc_id, key_value))
+        self._keyed_page = (response, pairs)
         return pairs

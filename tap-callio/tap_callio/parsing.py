@@ -11,6 +11,7 @@ caller decides whether the record is still usable.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 import typing as t
@@ -21,6 +22,8 @@ _FALSE_TEXT = {"false", "0", "no", "n", "f", ""}
 
 def parse_int(value: t.Any) -> int | None:
     """Integer from an int, a float or a numeric string; None when impossible."""
+    if type(value) is int:  # the common case first (a bool is not one)
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -49,7 +52,7 @@ def parse_epoch_ms(value: t.Any) -> int | None:
     ``0`` means "never" in the API and is kept as ``0`` (the transform decides
     what it means); negative values are rejected as garbage.
     """
-    number = parse_int(value)
+    number = value if type(value) is int else parse_int(value)
     if number is None or number < 0:
         return None
     return number
@@ -72,6 +75,8 @@ def parse_bool(value: t.Any) -> bool | None:
 
 def parse_text(value: t.Any) -> str | None:
     """String form of a scalar (numbers become text); None for empty/absent."""
+    if type(value) is str:  # the common case first
+        return value
     if value is None:
         return None
     if isinstance(value, str):
@@ -87,11 +92,30 @@ def parse_structured_text(text: str) -> t.Any:
     """Decode JSON text, else Python-literal text; return the text itself if neither.
 
     ``ast.literal_eval`` only builds literals (dicts, lists, strings, numbers) and
-    cannot execute code, unlike ``eval``.
+    cannot execute code, unlike ``eval``.  Short texts are decoded once and remembered
+    (the same user or group arrives as text in record after record, and a Python
+    literal costs a failed JSON decode plus a parse): the result may be shared
+    between callers, who only read it (records are built from new containers).
     """
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
         return text
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _decode_remembered(text)
+    return _decode(text, stripped)
+
+
+# Texts up to this length are remembered, the last 1,024 of them: a user or group as text is a
+# few hundred characters; at most about 2 MB are held.
+CACHED_TEXT_CHARS = 512
+
+
+@functools.lru_cache(maxsize=1_024)
+def _decode_remembered(text: str) -> t.Any:
+    return _decode(text, text.strip())
+
+
+def _decode(text: str, stripped: str) -> t.Any:
     try:
         return json.loads(stripped)
     except ValueError:
@@ -105,7 +129,7 @@ def parse_structured_text(text: str) -> t.Any:
 def parse_object(value: t.Any, *, id_key: str = "_id") -> dict | None:
     """A nested object: dicts pass, JSON/literal text is decoded, an id string
     becomes ``{"_id": value}``; anything else gives None."""
-    if isinstance(value, dict):
+    if type(value) is dict or isinstance(value, dict):
         return value
     if isinstance(value, str):
         decoded = parse_structured_text(value)

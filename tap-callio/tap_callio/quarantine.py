@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import json
 import math
+import re
 import typing as t
 from importlib import resources
 
@@ -37,6 +38,8 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_RECORD_TEXT_CHARS = 262_144
 RAW_TEXT_CAP = 65_536
 STREAM_NAME = "quarantine"
+# the characters that cannot be written as UTF-8 (str.encode fails on exactly these)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class QuarantinedDoc(dict):
@@ -50,8 +53,39 @@ class QuarantinedDoc(dict):
 
 
 def problem(record: t.Mapping[str, t.Any]) -> str | None:
-    """Why a built record is poison, or None.  Iterative (records can be nested), cheap on the
-    common path: a type check per value."""
+    """Why a built record is poison, or None.  Iterative (records can be nested).  Every record
+    is first checked without naming anything (:func:`_is_plain`); only a record that fails that
+    check is walked again to say which value is wrong."""
+    return None if _is_plain(record) else _explain(record)
+
+
+def _is_plain(record: t.Mapping[str, t.Any]) -> bool:
+    """True when :func:`_explain` finds nothing: the same checks, by the same exact types, without
+    building a name for each value (the common path: a type check per value)."""
+    text_chars = 0
+    pending: list[t.Any] = [record.values()]
+    while pending:
+        for value in pending.pop():
+            kind = type(value)
+            if kind is str:
+                text_chars += len(value)
+                if not value.isascii() and _SURROGATE.search(value) is not None:
+                    return False
+            elif kind is int:
+                if not INT64_MIN <= value <= INT64_MAX:
+                    return False
+            elif kind is float:
+                if not math.isfinite(value):
+                    return False
+            elif kind is dict:
+                pending.append(value.values())
+            elif kind is list:
+                pending.append(value)
+    return text_chars <= MAX_RECORD_TEXT_CHARS
+
+
+def _explain(record: t.Mapping[str, t.Any]) -> str | None:
+    """The first problem found, naming the value (``user.group``, ``tags[2]``), or None."""
     text_chars = 0
     largest: tuple[int, str] = (0, "")
     stack: list[tuple[str, t.Any]] = list(record.items())

@@ -246,7 +246,8 @@ class IncrementalStream(CallioStream):
         read = 0
         try:
             for record in self.request_records(context):
-                yield from self.take_quarantined()  # poison records of the page, before what follows
+                if reading.quarantined:
+                    yield from self.take_quarantined()  # poison records of the page, before what follows
                 read += 1
                 run.records_read += 1
                 yield record

@@ -133,3 +133,21 @@ def test_run_start_prefers_bookmark_minus_lookback():
     assert run_start(bookmark=None, lookback_ms=0, start_date=None, days_if_empty=2, now_ms=5 * 86_400_000) == (
         3 * 86_400_000
     )
+
+
+def test_records_built_from_the_same_remembered_text_share_nothing():
+    # parse_structured_text remembers short texts (the same user arrives as text in record after
+    # record): the records built from it must still be independent, since the SDK changes them
+    user = "{'_id': 'u1', 'name': 'Agent', 'group': {'_id': 'g1', 'name': 'Team'}}"
+    doc = {"_id": OID, "updateTime": 1, "user": user, "tags": "['a', 'b']",
+           "customFields": '[{"key": "k", "val": ["x"]}]'}
+    first, second = (records.customer_record(doc, "PK", "k") for _ in range(2))
+    assert first == second
+    first["user"]["group"] = "changed"
+    first["tags"].append("c")
+    first["customFields"][0]["val"].append("y")
+    again = records.customer_record(doc, "PK", "k")
+    assert again == second and again["user"]["group"] == "g1" and again["tags"] == ["a", "b"]
+    assert again["customFields"] == [{"_id": None, "key": "k", "val": ["x"]}]
+    long_text = "[" + ", ".join(["'x'"] * parsing.CACHED_TEXT_CHARS) + "]"  # decoded, not remembered
+    assert parsing.parse_list(long_text) == ["x"] * parsing.CACHED_TEXT_CHARS

@@ -100,3 +100,33 @@ def test_poison_checks():
     assert "finite" in quarantine.problem({"f": float("inf")})
     assert "surrogate" in quarantine.problem({"tags": ["ok", "b\udc00d"]})
     assert "largest: name" in quarantine.problem({"name": "x" * 200_000, "email": "y" * 70_000})
+
+
+def test_the_quick_poison_check_agrees_with_the_named_walk():
+    # problem() answers None through a walk that names nothing, and only names the value of a
+    # record it cannot pass: both walks must agree on every record, poison or not
+    limit = quarantine.MAX_RECORD_TEXT_CHARS
+    plain = {"tenant": "PK", "_id": "a", "n": 5, "ok": True, "name": "Đà Nẵng 😀", "none": None,
+             "user": {"group": {"_id": "g"}, "tags": ["x", 1, 2.5, [["deep"]]]}}
+    records = [
+        plain,
+        {},
+        {**plain, "big": 2**63 - 1, "small": -(2**63), "flag": True, "f": 1.5e300, "zero": -0.0},
+        {**plain, "big": 2**63},
+        {**plain, "user": {"n": -(2**63) - 1}},
+        {**plain, "tags": [1, [2, [10**40]]]},
+        {**plain, "f": float("nan")},
+        {**plain, "user": {"f": float("-inf")}},
+        {**plain, "name": "Nguy\ud800n"},
+        {**plain, "user": {"tags": ["ok", "b\udfffd"]}},
+        {**plain, "name": "\U0010ffff\ue000\ud7ff"},  # neighbours of the surrogates: fine
+        {"a": "x" * limit},
+        {"a": "x" * (limit - 1), "b": "é"},
+        {"a": "x" * (limit - 1), "b": ["é", "z"]},
+        {"a": "x" * limit, "n": 2**70},
+    ]
+    for record in records:
+        assert quarantine.problem(record) == quarantine._explain(record), record.keys()
+    assert [quarantine.problem(r) is None for r in records] == [
+        True, True, True, False, False, False, False, False, False, False, True, True, True, False, False,
+    ]
