@@ -1,6 +1,0 @@
-{# Generic test: the column is never below zero. #}
-{% test non_negative(model, column_name) %}
-select {{ column_name }}
-from {{ model }}
-where {{ column_name }} < 0
-{% endtest %}
