@@ -79,9 +79,8 @@ if ! $setup_only; then
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
-    # Then a share of the end-to-end suites (below), once every environment is ready: the
-    # end-to-end tests wait on purpose at times (slow or dripping replies, a second run held at
-    # the lock), and a third lane keeps the cores busy meanwhile.
+    # Then a share of the end-to-end suites (below), once every environment is ready, so that
+    # the three lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
       --ignore=tests/operations --ignore=tests/singer
@@ -141,10 +140,10 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
 say "running the end-to-end suites (logs in output/test-logs/)"
 touch "$setup_done"
 # The end-to-end suites dominate (each test drives real job runs and dbt builds); they share the
-# 2 cores in three lanes with the unit lane above, which goes on with project and operations.
-# Measured on a quiet 2-core machine from a fresh clone (2026-12-01, two lanes then):
-# reliability 268 + 372 s, operations 163 s, bigquery 131 s, project 92 s, transform 72 s,
-# singer 27 s; the unit suites 223 s.
+# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
+# and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
+# 362 + 426 s, operations 225 s, bigquery 122 s, project 81 s, transform 70 s, singer 26 s; the
+# unit suites 223 s; 585 s in all, set-up included.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py)
 (
