@@ -142,8 +142,8 @@ touch "$setup_done"
 # The end-to-end suites dominate (each test drives real job runs and dbt builds); they share the
 # 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
 # and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
-# 362 + 426 s, operations 225 s, bigquery 122 s, project 81 s, transform 70 s, singer 26 s; the
-# unit suites 223 s; 585 s in all, set-up included.
+# 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
+# unit suites 190 s; 532 s in all, set-up included.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py)
 (
