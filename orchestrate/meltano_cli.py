@@ -68,16 +68,21 @@ def job_tasks(environment: str, job: str) -> list[str]:
     from orchestrate import preflight  # here, not on top: preflight -> slots -> this module
 
     del environment  # jobs are project-wide in Meltano
-    if job not in preflight.jobs():
+    jobs = preflight.jobs()
+    if job not in jobs:
         raise KeyError(f"no job named {job!r} in meltano.yml")
-    # A task may itself be a list of blocks; flatten to one string per `meltano run`.
-    return [t if isinstance(t, str) else " ".join(t) for t in preflight.jobs()[job]]
+    return _task_strings(jobs[job])
 
 
 def listed_jobs(environment: str) -> dict[str, list[str]]:
     """Every job with its tasks as Meltano itself lists them (``meltano job list``)."""
-    return {entry["job_name"]: [t if isinstance(t, str) else " ".join(t) for t in entry["tasks"]]
+    return {entry["job_name"]: _task_strings(entry["tasks"])
             for entry in _json_from(environment, "job", "list")["jobs"]}
+
+
+def _task_strings(tasks: list) -> list[str]:
+    # A task may itself be a list of blocks; flatten to one string per `meltano run`.
+    return [t if isinstance(t, str) else " ".join(t) for t in tasks]
 
 
 def schedules(environment: str) -> list[Schedule]:
