@@ -51,3 +51,37 @@ def test_non_ascii_survives():
     out = rewrite(rewriter, {"type": "RECORD", "stream": "customers",
                              "record": {"tenant": "PK", "name": "Khách hàng có nhu cầu"}})
     assert out["record"]["name"] == "Khách hàng có nhu cầu"
+
+
+ODD_RECORD_LINES = [
+    # (raw record JSON text, why it is odd): each must reach the target with the same values
+    ('{"tenant":"PK","_id":"1","n":123456789012345678901234567890}', "integer above 64 bits"),
+    ('{"tenant":"PK","_id":"2","n":-9223372036854775809}', "integer below int64"),
+    ('{"tenant":"PK","_id":"3","x":NaN,"y":Infinity}', "NaN and Infinity"),
+    ('{"tenant":"PK","_id":"4","x":1e400}', "a float beyond double"),
+    ('{"tenant":"PK","_id":"5","s":"\\ud800 lone"}', "a lone surrogate"),
+    ('{"tenant":"PK","_id":"7","s":"Khách \\u2028 \\u0000","f":0.1,"g":-0.0,"h":5e-324}', "plain"),
+]
+
+
+def test_every_value_reaches_the_target_as_the_tap_wrote_it():
+    # Normal lines go through msgspec, odd ones through json (messages.py); either way the
+    # target must parse the very values the tap sent, plus the load id.
+    rewriter = SingerRewriter(LOAD_ID)
+    for record_text, why in ODD_RECORD_LINES:
+        line = ('{"type":"RECORD","stream":"calls","record":' + record_text + "}\n").encode()
+        out = rewriter.rewrite(line)
+        sent, received = json.loads(line)["record"], json.loads(out)["record"]
+        assert received.pop("_load_id") == LOAD_ID, why
+        assert repr(received) == repr(sent), why  # repr: NaN != NaN, and -0.0 == 0.0
+        assert out.endswith(b"\n") and out.count(b"\n") == 1, why
+    assert rewriter.sent[("calls", "PK")] == len(ODD_RECORD_LINES)
+
+
+def test_a_line_that_is_not_json_passes_unchanged():
+    rewriter = SingerRewriter(LOAD_ID)
+    for line in (b'{"type":"RECORD","stream":"calls","record":{"tenant":"PK"\n',
+                 b'{"type":"RECORD","stream":"calls","record":{"s":"\xff"}}\n',
+                 b'{"type":"RECORD","stream":"calls","record":{"s":"raw\ttab"}}\n'):
+        assert rewriter.rewrite(line) is line
+    assert not rewriter.sent
