@@ -4,12 +4,14 @@
 #   2. sample Singer data -> target-duckdb -> dbt build (seeds, models, data + unit tests),
 #      a second batch -> incremental dbt build -> fact window == oracle
 #   3. re-run without new data changes nothing; --full-refresh gives the same marts and
-#      fact_staff_daily(_PK) == oracle on every day
+#      fact_staff_daily(_PK) == oracle on every day; the key and presence tests fail on faults
+#      planted in a copy of the warehouse (scripts/data_test_probe.py)
 #   4. dbt source freshness, dbt docs generate, oracle pytest
 #   5. BigQuery: dbt parse + dbt compile against a local API stub (no network, dummy token),
 #      incremental branches included, then a BigQuery-dialect parse of the compiled SQL
 # Usage: scripts/check.sh            (KEEP_WORK=1 keeps the temporary DuckDB file)
-#        scripts/check.sh --ci       the checks no other suite makes (2, 3, the window, 5);
+#        scripts/check.sh --ci       the checks no other suite makes (2, 3, the window, the
+#                                    planted faults, 5);
 #                                    scripts/test.sh runs this with the venvs it already has
 # Tools come from the variables below when set (scripts/test.sh points them at Meltano's plugin
 # venvs), else from the three venvs this script creates.
@@ -92,6 +94,19 @@ echo "== incremental fact run removes vanished rows inside the window, keeps old
 "${DBT[@]}" run --select fact_staff_daily --vars "$VARS"
 "$DUCKDB_PY" scripts/fact_window_probe.py verify "$CALLIO_DUCKDB_PATH"
 "$DUCKDB_PY" scripts/compare_with_oracle.py --db "$CALLIO_DUCKDB_PATH" --truth "$WORK/truth.json"
+
+echo "== key and presence tests fail on planted faults (in a copy of the warehouse)"
+PROBE_DB="$WORK/probe/$(basename "$CALLIO_DUCKDB_PATH")"  # same file name: same database name
+mkdir "$WORK/probe" && cp "$CALLIO_DUCKDB_PATH" "$PROBE_DB"
+if [ -f "$CALLIO_DUCKDB_PATH.wal" ]; then cp "$CALLIO_DUCKDB_PATH.wal" "$PROBE_DB.wal"; fi
+"$DUCKDB_PY" scripts/data_test_probe.py plant "$PROBE_DB"
+# stg_callio__groups is left out: its view reads raw.groups, which the probe drops
+if CALLIO_DUCKDB_PATH="$PROBE_DB" "${DBT[@]}" test --vars "$VARS" --target-path "$WORK/target-probe" \
+        --select "test_name:primary_key test_name:present test_name:present_if_loaded" \
+        --exclude stg_callio__groups > "$WORK/probe.log"; then
+    cat "$WORK/probe.log"; echo "dbt test passed on planted faults"; exit 1
+fi
+"$DUCKDB_PY" scripts/data_test_probe.py verify "$PROBE_DB" "$WORK/target-probe" || { cat "$WORK/probe.log"; exit 1; }
 
 if ! $CI_SCOPE; then  # in the test command, tests/ runs the oracle tests and dbt docs generate
     echo "== source freshness, docs"
