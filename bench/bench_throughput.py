@@ -100,7 +100,11 @@ def measure(calls: int) -> dict:
         # time is about client CPU + server CPU: the ratio of those sums is the ratio an idle
         # machine would show, whatever the load was while measuring
         "ratio_idle_projection": idle_ratio(tap_records, tap.cpu_s + tap_server_cpu),
-        "goal": ">= 0.5 of the floor (records/s)",
+        # the same without the tap's fixed start-up (imports, no record moved): what each
+        # further record costs, which is what a larger run converges to
+        "ratio_idle_projection_after_startup": idle_ratio(
+            tap_records, max(tap.cpu_s - startup.cpu_s, 1e-9) + tap_server_cpu),
+        "goal": ">= 0.6 of the floor (records/s, issue #16)",
     }
 
 
@@ -124,7 +128,8 @@ def main() -> None:
           f"start-up {t['startup_s']} s / {t['startup_cpu_s']} CPU-s included; "
           f"{t['records_per_cpu_s_after_startup']:,} per CPU-s after it)")
     print(f"  ratio tap/floor: {result['ratio_wall']} (wall, loaded machine), {result['ratio_cpu']} (client CPU), "
-          f"{result['ratio_idle_projection']} (idle-machine projection: client + server CPU)   goal >= 0.5")
+          f"{result['ratio_idle_projection']} (idle-machine projection: client + server CPU; "
+          f"{result['ratio_idle_projection_after_startup']} after start-up)   goal >= 0.6")
     print(f"  server CPU-s: floor {f['server_cpu_s']}, tap {t['server_cpu_s']}")
 
 
