@@ -1,7 +1,8 @@
 {#- The CTEs that keep one row per (tenant, _id) in an incremental mart, shared by call_log and
-    customer. `ranked_versions` holds every candidate version with `version_rank` = 1 for the one
-    to keep, as ordered by `newest_first` (an ORDER BY list; `load_sequence('_load_id')` orders
-    by load).
+    customer. `latest_versions` holds, for every key among the candidates, the version first in
+    the order `newest_first` (an ORDER BY list; `load_sequence('_load_id')` orders by load; the
+    list should end with columns that leave no two different rows tied, so the version kept
+    never depends on the order rows are read in).
 
     Full refresh: every landed version is a candidate. Incremental: the versions of the newest
     load already merged and of every later load are ranked together with the current rows of
@@ -11,17 +12,27 @@
     the next; the loader's clock (`_sdc_batched_at`) may jump back and would skip new rows.
     A mart built before the marts carried `_load_id` needs one full refresh.
 
+    Engine-specific shapes, each explained where it is written: how the new versions are
+    selected (cross_db/new_versions_ctes.sql) and how the first version of each key is kept
+    (cross_db/first_row_per_key.sql). `merged_up_to` (one row) is read twice, so DuckDB computes
+    it once (cross_db/materialized_cte.sql).
+
     Use:  with {{ callio.latest_version_ctes(ref('stg_x'), columns, 'updateTime desc') }}
-          select ... from ranked_versions where version_rank = 1 -#}
+          select ... from latest_versions -#}
 {% macro latest_version_ctes(staging_relation, columns, newest_first) -%}
+{% if is_incremental() %}
+merged_up_to as {{ callio.materialized_cte() }} (
+    select coalesce(max({{ callio.load_sequence('_load_id') }}), 0) as load_sequence
+    from {{ this }}
+),
+
+{{ callio.new_versions_ctes(staging_relation, columns) }},
+{% else %}
 new_versions as (
     select {{ columns | join(', ') }}
     from {{ staging_relation }}
-    {% if is_incremental() %}
-    where {{ callio.load_sequence('_load_id') }} >= (
-        select coalesce(max({{ callio.load_sequence('_load_id') }}), 0) from {{ this }})
-    {% endif %}
 ),
+{% endif %}
 
 candidates as (
     select * from new_versions
@@ -34,12 +45,7 @@ candidates as (
     {% endif %}
 ),
 
-ranked_versions as (
-    select
-        *,
-        row_number() over (partition by tenant, _id order by {{ newest_first }}) as version_rank
-    from candidates
-)
+{{ callio.first_row_per_key('candidates', columns, newest_first) }}
 {%- endmacro %}
 
 {#- The load sequence of a load id written by the load guard ("000000000042-9f3c1a7e" -> 42);

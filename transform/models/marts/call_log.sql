@@ -20,7 +20,7 @@
 
 with {{ callio.latest_version_ctes(ref('stg_callio__calls'), columns,
                                   callio.load_sequence('_load_id')
-                                  ~ ' desc, _sdc_batched_at desc, _sdc_extracted_at desc, row_hash desc') }}
+                                  ~ ' desc, _sdc_batched_at desc, _sdc_extracted_at desc, row_hash desc, _load_id desc') }}
 
 select
     {{ columns | join(', ') }},
@@ -31,5 +31,4 @@ select
     {{ callio.epoch_ms_to_local_timestamp('startTime') }} as startTime_local,
     {{ callio.epoch_ms_to_local_timestamp('endTime') }} as endTime_local,
     {{ callio.epoch_ms_to_local_timestamp('answerTime') }} as answerTime_local
-from ranked_versions
-where version_rank = 1
+from latest_versions

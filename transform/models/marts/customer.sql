@@ -21,7 +21,8 @@
 
 with {{ callio.latest_version_ctes(ref('stg_callio__customers'), columns,
                                   'coalesce(updateTime, -1) desc, ' ~ callio.load_sequence('_load_id')
-                                  ~ ' desc, _sdc_batched_at desc, row_hash desc') }}
+                                  ~ ' desc, _sdc_batched_at desc, row_hash desc, '
+                                  ~ 'updateTime desc, _sdc_extracted_at desc, _load_id desc') }}
 
 select
     {{ columns | join(', ') }},
@@ -31,5 +32,4 @@ select
     {{ callio.epoch_ms_to_local_timestamp('assignedTime') }} as assignedTime_local,
     {{ callio.epoch_ms_to_local_timestamp('createTime') }} as createTime_local,
     {{ callio.epoch_ms_to_local_timestamp('updateTime') }} as updateTime_local
-from ranked_versions
-where version_rank = 1
+from latest_versions
