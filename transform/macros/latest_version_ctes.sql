@@ -4,9 +4,9 @@
     list should end with columns that leave no two different rows tied, so the version kept
     never depends on the order rows are read in).
 
-    Full refresh: every landed version is a candidate. Incremental: the versions of the newest
-    load already merged and of every later load are ranked together with the current rows of
-    the same keys, so a re-read never duplicates a row, an older version arriving late never
+    Full refresh: every landed version is a candidate. Incremental: the versions of every load after
+    the newest one merged (on BigQuery that one too: cross_db/new_versions_ctes.sql) are ranked
+    together with the current rows of the same keys, so a re-read never duplicates a row, an older version arriving late never
     replaces a newer one, and the result equals a full refresh over every landed version.
     "Later load" is the load guard's sequence in `_load_id`, which only grows from one load to
     the next; the loader's clock (`_sdc_batched_at`) may jump back and would skip new rows.
