@@ -25,8 +25,11 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
     with running_simulator(seed=5, tenants="PK", customers=20, calls=3000, staff=3, groups=2, days=30) as sim:
         start = sim.now() - 31 * DAY_MS
         config = base_config(sim, start_date=iso(start), page_size=40, time_slice_ms=DAY_MS, calls_lookback_ms=LOOKBACK)
-        # slow every /call answer a little so that the kill lands mid-run
-        sim.set_faults([{"fault": "slow", "endpoints": ["/call"], "delay": 0.03}])
+        # slow every /call answer so that the kill lands mid-slice: the tap writes a page's records
+        # and, after a slice's last page, its STATE at once; the next page of the slice takes a
+        # request. 0.03 s was too short on a busy machine: this process was not scheduled before
+        # the tap had finished the slice, and the kill then landed right after its STATE.
+        sim.set_faults([{"fault": "slow", "endpoints": ["/call"], "delay": 0.25}])
         catalog = catalog_with("calls")
         first_messages: list[dict] = []
         with tempfile.TemporaryDirectory() as tmp:
