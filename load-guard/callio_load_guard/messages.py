@@ -5,7 +5,7 @@ BATCH, anything unparsable) goes through byte for byte, so the target sees exact
 said about everything the guard does not need to touch.
 
 Every record passes through here, so its cost is paid a million times a large load: a line is
-read and written by msgspec (about six times faster than the standard library here). msgspec
+read and written by msgspec (200,000 calls: 4.8 -> 1.7 CPU-s for the whole rewrite). msgspec
 refuses whatever it cannot carry value for value (NaN, 1e400, lone surrogates, invalid UTF-8,
 a BOM, raw control characters) and keeps integers of any size exact, so such a line goes through
 Python's `json` as before and every value reaches the target as the tap wrote it.
