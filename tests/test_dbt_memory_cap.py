@@ -1,6 +1,6 @@
 """dbt on DuckDB under a memory cap (transform/profiles.yml `settings.memory_limit`, issue #16).
 
-Builds call_log and customer, full and then incremental, from 300,000 call and 34,000 customer
+Builds call_log and customer, full and then incremental, from 200,000 call and 34,000 customer
 versions under a cap of 128 MB (the profile's default is sized for 1M calls), with the marts' data
 tests, and checks that every kept version is the one the model's ORDER BY puts first, computed here
 by a plain row_number() partitioned by key with no cap: the DuckDB shapes (one global sort, the new
@@ -22,7 +22,7 @@ from conftest import PROJECT_ROOT, isolated_environment, tail
 DBT = PROJECT_ROOT / ".meltano" / "utilities" / "dbt-duckdb" / "venv" / "bin" / "dbt"
 TRANSFORM = PROJECT_ROOT / "transform"
 CAP = "128MB"
-CALLS = 300_000
+CALLS = 200_000
 
 LOAD_SEQUENCE = "coalesce(case when substr(_load_id, 13, 1) = '-' then cast(substr(_load_id, 1, 12) as bigint) end, 0)"
 # The models' ORDER BY lists (call_log.sql, customer.sql), over the staging views' columns.

