@@ -206,6 +206,7 @@ def _run_load(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     collector.join()
+    _close_quietly(child.stdout)  # read to its end by the collector
 
     if interrupted is not None:
         say(f"load-guard: stopped by signal {interrupted}; no bookmark forwarded "

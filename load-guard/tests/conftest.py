@@ -84,6 +84,7 @@ def run_guard_cli(script: str, config: Path, messages: Path, target_command: str
                   timeout: float = 120) -> GuardRun:
     env = dict(os.environ)
     env.pop("LOAD_GUARD_TARGET_COMMAND", None)
+    env["PYTHONWARNINGS"] = "once"  # as Meltano starts every plugin: a leaked pipe would show
     if target_command:
         env["LOAD_GUARD_TARGET_COMMAND"] = target_command
     with messages.open("rb") as stdin:

@@ -46,6 +46,8 @@ def test_happy_path_lands_everything_and_forwards_last_state(duckdb_setup, tmp_p
         ids = load_ids(database, stream)
         assert ids == [ids[0]] and sequence_of(ids[0]) == 1  # one id for the whole load
     assert "all 920 records" in run.stderr
+    assert "Warning" not in run.stderr  # e.g. the target's stdout pipe left unclosed
+
 
 
 def test_forwards_exactly_the_last_state_the_real_target_printed(duckdb_setup, tmp_path):
