@@ -36,6 +36,7 @@ VENV_BIN = Path(sys.executable).parent
 PLUGIN_TAP = BENCH_DIR.parent / ".meltano" / "extractors" / "tap-callio" / "venv" / "bin" / "tap-callio"
 TAP = str(PLUGIN_TAP if PLUGIN_TAP.exists() else VENV_BIN / "tap-callio")
 DAY_MS = 86_400_000
+THROUGHPUT_GOAL = 0.6  # issue #16: the tap's records/s at least this share of the floor's
 
 
 class TreeMemoryPoller:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from orchestrate.tap_catalog import TAP  # the tap Meltano runs, from its plugin venv
+
 ROOT = Path(__file__).resolve().parent.parent
-TAP = ROOT / ".meltano" / "extractors" / "tap-callio" / "venv" / "bin" / "tap-callio"
 # Meltano kind -> JSON types it may stand for
 KINDS = {
     "string": {"string"}, "password": {"string"}, "integer": {"integer", "number"}, "decimal": {"number"},
