@@ -119,18 +119,22 @@ def expected_counts(customers: int, calls: int) -> dict[str, int]:
 FINAL_STATE = {"bookmarks": {"calls": {"replication_key_value": "bigquery-emulator-test"}}}
 
 
-def singer_lines(customers: int = 40, calls: int = 120) -> Iterator[str]:
-    """Every line of the Singer stream: SCHEMA per stream, RECORDs, a STATE at the end."""
+def singer_lines(customers: int = 40, calls: int = 120, streams: tuple[str, ...] = STREAM_ORDER) -> Iterator[str]:
+    """Every line of the Singer stream: SCHEMA per stream, RECORDs, a STATE at the end (only
+    the messages of `streams`, when given)."""
     for stream in STREAM_ORDER:
-        yield json.dumps(schema_message(stream))
+        if stream in streams:
+            yield json.dumps(schema_message(stream))
     for stream, record in records(customers, calls):
-        yield json.dumps(record_message(stream, record), ensure_ascii=False)
+        if stream in streams:
+            yield json.dumps(record_message(stream, record), ensure_ascii=False)
     yield json.dumps({"type": "STATE", "value": FINAL_STATE})
 
 
-def write_singer_file(path, customers: int = 40, calls: int = 120) -> None:
+def write_singer_file(path, customers: int = 40, calls: int = 120,
+                      streams: tuple[str, ...] = STREAM_ORDER) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for line in singer_lines(customers, calls):
+        for line in singer_lines(customers, calls, streams):
             handle.write(line + "\n")
 
 

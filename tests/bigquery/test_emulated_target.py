@@ -70,16 +70,17 @@ def test_load_table_has_the_flattened_columns(landed_raw, bq_client):
     assert "_sdc_batched_at" in customers  # metadata columns on (docs/architecture.md)
 
 
-def test_gzip_upload_fails_silently_exit_0_and_state_but_no_rows(emulator, singer_file,
+def test_gzip_upload_fails_silently_exit_0_and_state_but_no_rows(emulator, one_stream_singer_file,
                                                                   bq_client, tmp_path):
-    """Upstream bug documented: the load job fails, the target still exits 0 and emits STATE."""
+    """Upstream bug documented: the load job fails, the target still exits 0 and emits STATE
+    (conftest's one_stream_singer_file says why one stream makes this happen every time)."""
     dataset = "raw_gzip_silent_loss"
     config = target_config(tmp_path, emulator, dataset)
-    result = run_loader(launcher_command(), config, singer_file,
+    result = run_loader(launcher_command(), config, one_stream_singer_file,
                         loader_env(emulator, gzip=True))
 
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     assert state_lines(result.stdout) == [FINAL_STATE]  # the bookmark would advance...
     counts = row_counts(bq_client, dataset)
-    assert set(counts) == set(SCHEMAS)  # ...the tables were created...
+    assert set(counts) == {"calls"}  # ...the table was created...
     assert all(n == 0 for n in counts.values()), counts  # ...and not one row landed

@@ -21,10 +21,11 @@ pytestmark = pytest.mark.skipif(
                                "installs it when load-guard/ exists)")
 
 
-def test_guard_fails_loudly_and_holds_state_when_the_gzip_load_is_lost(emulator, singer_file,
+def test_guard_fails_loudly_and_holds_state_when_the_gzip_load_is_lost(emulator, one_stream_singer_file,
                                                                         bq_client, tmp_path):
+    """The target exits 0 with STATE and no rows (one stream: see conftest); the guard counts."""
     dataset = "raw_guarded_gzip"
-    result = run_loader([str(GUARD)], target_config(tmp_path, emulator, dataset), singer_file,
+    result = run_loader([str(GUARD)], target_config(tmp_path, emulator, dataset), one_stream_singer_file,
                         loader_env(emulator, gzip=True))
 
     assert result.returncode != 0
