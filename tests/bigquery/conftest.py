@@ -69,7 +69,7 @@ def one_stream_singer_file(tmp_path_factory) -> Path:
     """The calls alone, for the lost gzip load. z3-target-bigquery 0.7.2 looks for a failed
     load job only when it starts draining a sink, before handing that sink's job to its worker:
     with several streams, a job that fails while the next sink is drained makes it exit 1
-    (seen in CI: "Malformed JSON"), one that fails later is never looked at (exit 0, STATE, no
+    (seen once in a run of .ci/run: "Malformed JSON"), one that fails later is never looked at (exit 0, STATE, no
     rows). With one sink the job always starts after the last look: the silent loss, every time."""
     path = tmp_path_factory.mktemp("singer") / "calls.singer.jsonl"
     write_singer_file(path, **SMALL, streams=("calls",))
