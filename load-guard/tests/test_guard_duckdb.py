@@ -49,7 +49,6 @@ def test_happy_path_lands_everything_and_forwards_last_state(duckdb_setup, tmp_p
     assert "Warning" not in run.stderr  # e.g. the target's stdout pipe left unclosed
 
 
-
 def test_forwards_exactly_the_last_state_the_real_target_printed(duckdb_setup, tmp_path):
     config, _ = duckdb_setup
     messages = tmp_path / "in.jsonl"
