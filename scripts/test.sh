@@ -26,17 +26,17 @@ logs="$repo/output/test-logs"
 rm -rf "$logs"; mkdir -p "$logs"
 suite() {  # suite NAME DIR PYTHON [pytest args...]
   local name="$1" dir="$2" py="$3"; shift 3
-  local began=$SECONDS
-  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@") > "$logs/$name.log" 2>&1
-  local code=$?
+  local began=$SECONDS code=0
+  # `|| code=$?`: under set -e a failed suite would otherwise end its lane, and the suites after
+  # it in that lane would never run
+  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@") > "$logs/$name.log" 2>&1 || code=$?
   echo "$code" > "$logs/$name.code"
   { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
 }
 step() {  # step NAME COMMAND... : a check that is not a pytest suite; its log ends "N passed, M failed"
   local name="$1"; shift
-  local began=$SECONDS
-  "$@" > "$logs/$name.log" 2>&1
-  local code=$?
+  local began=$SECONDS code=0
+  "$@" > "$logs/$name.log" 2>&1 || code=$?
   echo "$code" > "$logs/$name.code"
   { say "checks: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
 }
@@ -75,7 +75,6 @@ fi
 if ! $setup_only; then
   say "running the simulator, tap, load guard and lint checks (logs in output/test-logs/)"
   (
-    set +e  # a failed suite must not end the lane: the suites after it still run and report
     suite callio-sim "$repo/callio-sim" "$venv/bin/python"
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
