@@ -7,15 +7,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tap_callio.settings import CONFIG_SCHEMA
+
 # Old script variable for each setting; "new" marks settings this tap introduced.
 OLD_NAMES = {
     "accounts": "CALLIO_ACCOUNTS_JSON",
     "accounts_file": "CALLIO_ACCOUNTS_FILE",
-    "api_url": "API base URL (hard-coded in the old script)",
-    "page_size": "PAGE_SIZE",
+    "api_url": "CALLIO_API_BASE_URL",
+    "refused_logins_file": "new (set by the job runner)",
+    "page_size": "API_PAGE_SIZE",
     "start_date": "new",
     "days_to_fetch_if_empty": "DAYS_TO_FETCH_IF_EMPTY",
-    "request_timeout": "REQUEST_TIMEOUT",
+    "request_timeout": "API_TIMEOUT",
     "tenant_concurrency": "new",
     "customers_lookback_ms": "OVERLAP_MS",
     "calls_lookback_ms": "new (late call records)",
@@ -41,6 +44,9 @@ def settings_table() -> str:
         check=True,
     ).stdout
     lines = ["| Setting | Default | Description | Old env var |", "|:--|:--|:--|:--|"]
+    missing = set(CONFIG_SCHEMA["properties"]) - set(OLD_NAMES)
+    if missing:  # a new setting must get its row (and say whether the old script had it)
+        raise SystemExit(f"settings_table.py: add {sorted(missing)} to OLD_NAMES")
     for line in about.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 4 and cells[0] in OLD_NAMES:

@@ -3,14 +3,21 @@
 Tokens are cached per tenant (never globally: each tenant is another company
 account).  A login that fails is remembered for the run so that the other
 streams of that tenant fail fast instead of hammering the login endpoint.
-Neither passwords nor tokens are ever put in a log line or an error message.
+A refused login (wrong password, revoked token) is also written to the
+``refused_logins_file`` when one is set: the job runner gives one file to every
+tap run of a job, so a refusal is tried once per job, not once per tap variant
+(repeated refusals can lock a real account).
+Neither passwords nor tokens are ever put in a log line, an error message or
+that file.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import typing as t
+from pathlib import Path
 
 import backoff
 import requests
@@ -27,6 +34,39 @@ logger = logging.getLogger("tap-callio.auth")
 
 class LoginError(RuntimeError):
     """The tenant could not log in; the message names the tenant, never a secret."""
+
+
+class _Refused(LoginError):
+    """The API answered the login with a refusal (4xx): trying again cannot help."""
+
+
+class RefusedLogins:
+    """Tenants whose login the API refused earlier in this job (a JSON line each: tenant and the
+    one-line reason, which names the e-mail but no secret)."""
+
+    NOT_AGAIN = "refused earlier in this job run, not tried again (repeated refusals can lock the account)"
+
+    def __init__(self, path: str | None) -> None:
+        self.path = Path(path) if path else None
+
+    def read(self) -> dict[str, str]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        found = {}
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                found[str(entry["tenant"])] = str(entry["reason"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a killed run
+        return found
+
+    def add(self, tenant: str, reason: str) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"tenant": tenant, "reason": reason}, ensure_ascii=False) + "\n")
 
 
 class _LoginRetry(Exception):
@@ -48,14 +88,22 @@ class TenantTokens:
         timeout: float,
         policy: RetryPolicy,
         session: requests.Session | None = None,
+        source: str = "the accounts",
+        refused: RefusedLogins | None = None,
     ) -> None:
         self._accounts = {account["tenant"]: dict(account) for account in accounts}
+        self._source = source  # where the accounts were configured, for the refusal's message
+        self._refused = refused or RefusedLogins(None)
         self._api_url = api_url.rstrip("/")
         self._timeout = timeout
         self._policy = policy
         self._session = session or requests.Session()
         self._tokens: dict[str, str] = {}
-        self._failed: dict[str, str] = {}
+        self._failed: dict[str, str] = {
+            tenant: f"{reason}; {RefusedLogins.NOT_AGAIN}"
+            for tenant, reason in self._refused.read().items()
+            if tenant in self._accounts
+        }
         # one lock per tenant: tenants are read side by side, and one tenant's login retries
         # must not hold the others
         self._locks = {tenant: threading.Lock() for tenant in self._accounts}
@@ -84,9 +132,14 @@ class TenantTokens:
             self._tokens.pop(tenant, None)
             account = self._accounts[tenant]
             if not account.get("password"):
-                msg = f"tenant {tenant}: the API rejected the configured token (401)"
+                msg = f"tenant {tenant}: the API rejected the token configured in {self._source} (HTTP 401)"
+                self._remember_refusal(tenant, msg)
                 raise LoginError(msg)
             return self._obtain(tenant)
+
+    def _remember_refusal(self, tenant: str, reason: str) -> None:
+        self._failed[tenant] = reason
+        self._refused.add(tenant, reason)
 
     def _obtain(self, tenant: str) -> str:
         if tenant in self._failed:
@@ -97,6 +150,9 @@ class TenantTokens:
             return account["token"]
         try:
             token = self._login(tenant, account)
+        except _Refused as exc:
+            self._remember_refusal(tenant, str(exc))
+            raise LoginError(str(exc)) from None
         except LoginError as exc:
             self._failed[tenant] = str(exc)
             raise
@@ -131,8 +187,11 @@ class TenantTokens:
             if response.status_code in RETRIABLE_STATUS:
                 raise _LoginRetry(f"HTTP {response.status_code}", response)
             if response.status_code >= 400:
-                msg = f"tenant {tenant}: login refused (HTTP {response.status_code})"
-                raise LoginError(msg)
+                msg = (
+                    f"tenant {tenant}: login refused (HTTP {response.status_code}) for {account.get('email')}, "
+                    f"configured in {self._source}"
+                )
+                raise _Refused(msg)
             try:
                 token = response.json().get("token")
             except (ValueError, AttributeError):

@@ -13,6 +13,19 @@ from tap_callio.slicing import iso
 STATUS_OK = "OK"
 STATUS_ERROR_LOGIN = "ERROR_LOGIN"
 STATUS_ERROR = "ERROR"
+# Complete as far as it went, but stopped by the record cap (max_records_per_run) with the bookmark
+# short of the read window's end: not a failure (what was read is delivered and its bookmark
+# saved), not OK either (the data is not current). The job runner exits 3 on it.
+STATUS_BEHIND = "BEHIND"
+HOUR_MS = 3_600_000
+
+
+def behind_text(ms: int) -> str:
+    """27 days 4 hours, 3 hours, under an hour."""
+    days, hours = divmod(max(0, ms) // HOUR_MS, 24)
+    if days:
+        return f"{days} day{'s' * (days != 1)} {hours} hour{'s' * (hours != 1)}"
+    return f"{hours} hour{'s' * (hours != 1)}" if hours else "under an hour"
 
 
 def _now_iso() -> str:
@@ -33,10 +46,30 @@ class StreamRun:
     bookmark_start: int | None = None
     bookmark_reached: int | None = None
     requests: int = 0
+    # the record cap that stopped the stream, and the end of the window it did not reach
+    cap: int | None = None
+    window_end: int | None = None
 
     def fail(self, status: str, error: str) -> None:
         self.status = status
         self.error = error
+
+    def stop_at_cap(self, cap: int, window_end: int) -> None:
+        self.status, self.cap, self.window_end = STATUS_BEHIND, cap, window_end
+
+    @property
+    def reason(self) -> str | None:
+        """The error, or for a stream stopped at the cap how far behind its bookmark is (known
+        once its last slice is counted, so worded when asked)."""
+        if self.status != STATUS_BEHIND or self.cap is None or self.window_end is None:
+            return self.error
+        reached = self.bookmark_reached if self.bookmark_reached is not None else self.bookmark_start
+        where = f"at {iso(reached)}" if reached is not None else "not set yet"
+        behind = behind_text(self.window_end - reached) if reached is not None else "everything"
+        return (
+            f"record cap {self.cap} reached (max_records_per_run, LIMIT_RECORDS_PER_ENDPOINT): the bookmark is "
+            f"{behind} behind ({where}); the next runs go on from there"
+        )
 
     def finish(self) -> None:
         self.finished_at = _now_iso()
@@ -56,7 +89,11 @@ class RunLog:
 
     @property
     def failed(self) -> list[StreamRun]:
-        return [e for e in self.entries.values() if e.status != STATUS_OK]
+        return [e for e in self.entries.values() if e.status not in (STATUS_OK, STATUS_BEHIND)]
+
+    @property
+    def behind(self) -> list[StreamRun]:
+        return [e for e in self.entries.values() if e.status == STATUS_BEHIND]
 
     def rows(self) -> t.Iterator[dict]:
         for entry in self.entries.values():
@@ -65,7 +102,7 @@ class RunLog:
                 "tenant": entry.tenant,
                 "stream": entry.stream,
                 "status": entry.status,
-                "error": entry.error,
+                "error": entry.reason,
                 "records_read": entry.records_read,
                 "records_quarantined": entry.records_quarantined,
                 "bookmark_start": entry.bookmark_start,
@@ -88,6 +125,8 @@ class RunLog:
                     f"QUARANTINED {entry.tenant}/{entry.stream}: {entry.records_quarantined} records "
                     "(loaded to the quarantine table, not to their own)"
                 )
+        for entry in self.behind:
+            lines.append(f"BEHIND {entry.tenant}/{entry.stream}: {entry.reason}")
         for entry in self.failed:
             lines.append(f"FAILED {entry.tenant}/{entry.stream}: {entry.error}")
         return lines

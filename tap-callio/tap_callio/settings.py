@@ -7,17 +7,17 @@ Config problems are reported as one line without secrets; see
 
 from __future__ import annotations
 
-import json
 import typing as t
 from pathlib import Path
 
 from jsonschema import Draft7Validator
 from singer_sdk import typing as th
 
+from tap_callio import config_rules as rules
+from tap_callio.config_rules import MAX_PAGE_SIZE, ConfigProblem
 from tap_callio.logs import DEFAULT_METRICS_LOG_LEVEL, METRICS_LOG_LEVELS
 
 DEFAULT_API_URL = "https://clientapi.phonenet.io"
-MAX_PAGE_SIZE = 500  # the largest page the known client used; larger is unverified
 CALLS_LOOKBACK_MS = 6 * 3_600_000  # see README "Late records" for the measured cost
 
 ACCOUNT = th.ObjectType(
@@ -43,6 +43,15 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Path of a JSON file holding the same list as `accounts` (used when `accounts` is absent).",
     ),
     th.Property("api_url", th.StringType, default=DEFAULT_API_URL, description="API base URL."),
+    th.Property(
+        "refused_logins_file",
+        th.StringType,
+        description=(
+            "File shared by the tap runs of one job (the job runner sets it): a tenant whose login the API "
+            "refused is written there and not tried again by the next run, since repeated refusals can lock "
+            "the account. Unset: each run tries once."
+        ),
+    ),
     th.Property(
         "page_size",
         th.IntegerType,
@@ -185,82 +194,37 @@ def setting(config: t.Mapping[str, t.Any], name: str) -> t.Any:
     return DEFAULTS.get(name) if value is None else value
 
 
-class ConfigProblem(ValueError):
-    """One configuration mistake, worded for a person and free of secrets."""
-
-
 def load_accounts(config: t.Mapping[str, t.Any]) -> list[dict]:
-    """The account list from ``accounts`` or ``accounts_file``, checked."""
+    """The account list from ``accounts`` or ``accounts_file``, checked (config_rules)."""
     raw = config.get("accounts")
+    where = "setting accounts"
     if isinstance(raw, str):  # e.g. from an environment variable holding JSON
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise ConfigProblem("setting 'accounts' is not valid JSON") from None
+        raw = rules.parse_accounts_json(raw, where) if raw.strip() else None
     if not raw and config.get("accounts_file"):
-        path = Path(str(config["accounts_file"]))
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            msg = f"cannot read accounts_file {path}: {exc.strerror or type(exc).__name__}"
-            raise ConfigProblem(msg) from None
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            raise ConfigProblem(f"accounts_file {path} is not valid JSON") from None
-    if not raw:
+        where = "accounts_file"
+        raw = rules.read_accounts_file(Path(str(config["accounts_file"])), where)
+        where = f"accounts_file {config['accounts_file']}"
+    elif not raw:
         raise ConfigProblem("no accounts configured: set 'accounts' or 'accounts_file'")
-    if not isinstance(raw, list):
-        raise ConfigProblem("accounts must be a JSON list of objects")
-    accounts = [_checked_account(position, item) for position, item in enumerate(raw)]
-    return _unique(accounts)
+    return rules.check_accounts(raw, where)
 
 
-def _checked_account(position: int, item: t.Any) -> dict:
-    if not isinstance(item, dict):
-        raise ConfigProblem(f"account #{position + 1} is not an object")
-    tenant = item.get("tenant")
-    if not isinstance(tenant, str) or not tenant.strip():
-        raise ConfigProblem(f"account #{position + 1} has no 'tenant' label")
-    has_login = bool(item.get("email")) and bool(item.get("password"))
-    if not has_login and not item.get("token"):
-        raise ConfigProblem(f"account {tenant!r} needs email and password, or token")
-    return item
-
-
-def _unique(accounts: list[dict]) -> list[dict]:
-    seen: set[str] = set()
-    for account in accounts:
-        if account["tenant"] in seen:
-            raise ConfigProblem(f"duplicate tenant label {account['tenant']!r} in accounts")
-        seen.add(account["tenant"])
-    return [dict(a) for a in accounts]
+def accounts_source(config: t.Mapping[str, t.Any]) -> str:
+    """Where the accounts were configured, for messages naming an account (never its secret)."""
+    raw = config.get("accounts")
+    if raw and not (isinstance(raw, str) and raw.strip() in ("", "[]")):
+        return "setting accounts (CALLIO_ACCOUNTS_JSON)"
+    return f"accounts_file {config.get('accounts_file')} (CALLIO_ACCOUNTS_FILE)"
 
 
 def check_numbers(config: t.Mapping[str, t.Any]) -> None:
-    page_size = setting(config, "page_size")
-    if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ConfigProblem(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
-    positive = ("min_time_slice_ms", "request_timeout", "tenant_concurrency")
-    for name in positive:
-        value = config.get(name)
-        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
-            raise ConfigProblem(f"{name} must be a positive number")
-    not_negative = (
-        "time_slice_ms",  # 0, like unset: no limit (the old script's "one slice")
-        "customers_lookback_ms",
-        "calls_lookback_ms",
-        "safety_lag_ms",
-        "max_records_per_run",
-        "max_retries",
-        "days_to_fetch_if_empty",
-        "reconciliation_days",
-        "reconciliation_interval_hours",
-    )
-    for name in not_negative:
-        value = config.get(name)
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise ConfigProblem(f"{name} must be a non-negative integer")
+    for name in (*rules.POSITIVE, *rules.NOT_NEGATIVE):
+        value = setting(config, name)
+        if value is not None and (problem := rules.number_problem(name, value)):
+            raise ConfigProblem(problem)
+    if start_date := config.get("start_date"):
+        if problem := rules.start_date_problem(str(start_date)):
+            raise ConfigProblem(problem)
 
 
 def check_schema(config: t.Mapping[str, t.Any], schema: dict) -> None:

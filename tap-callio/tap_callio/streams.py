@@ -212,12 +212,13 @@ class IncrementalStream(CallioStream):
         reading.planner = planner
         while not planner.finished:
             if cap and run.records_read >= cap:
-                self.logger.info(
-                    "tenant %s stream %s: record cap %d reached, resuming from %s next run",
+                run.stop_at_cap(cap, end)
+                self.logger.warning(
+                    "tenant %s stream %s: record cap %d reached (max_records_per_run), BEHIND: the next run "
+                    "goes on from the last completed slice",
                     self._tenant,
                     self.name,
                     cap,
-                    iso(run.bookmark_reached),
                 )
                 break
             # under a record cap, slices hold about what is left of it (at least a page)

@@ -20,11 +20,18 @@ from singer_sdk.singerlib import SingerMessageType
 from typing_extensions import override
 
 from tap_callio import logs, streams
-from tap_callio.auth import SecretMaskingFilter, TenantTokens
+from tap_callio.auth import RefusedLogins, SecretMaskingFilter, TenantTokens
 from tap_callio.quarantine import QuarantineStream
 from tap_callio.retry import RetryPolicy
 from tap_callio.run_log import RunLog
-from tap_callio.settings import CONFIG_SCHEMA, ConfigProblem, config_problem, load_accounts, setting
+from tap_callio.settings import (
+    CONFIG_SCHEMA,
+    ConfigProblem,
+    accounts_source,
+    config_problem,
+    load_accounts,
+    setting,
+)
 from tap_callio.tenant_pool import TenantSessions
 
 if t.TYPE_CHECKING:
@@ -153,6 +160,8 @@ class TapCallio(Tap):
             api_url=str(setting(self.config, "api_url")),
             timeout=float(setting(self.config, "request_timeout")),
             policy=RetryPolicy.from_config(self.config),
+            source=accounts_source(self.config),
+            refused=RefusedLogins(self.config.get("refused_logins_file")),
         )
 
     @functools.cached_property

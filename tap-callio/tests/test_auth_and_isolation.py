@@ -131,3 +131,33 @@ def test_tenant_added_later_starts_from_its_own_start_and_removed_tenant_keeps_s
     assert third.returncode == 0
     assert bookmark(third.final_state, "calls", "PK") == bookmark(second.final_state, "calls", "PK")
     assert third.records("calls", "PK") == []
+
+
+def test_a_refused_login_is_tried_once_per_job_and_names_the_account(clean_sim, tmp_path):
+    """The job runner hands every tap run of a job one refused_logins_file: the first run's refusal
+    is recorded (tenant, reason, e-mail; no secret), and the job's next tap variant does not try that
+    login again (three tries in one night may lock a real account), yet reports it the same way."""
+    sim = clean_sim
+    wrong = "definitely-wrong-password"
+    accounts = logins(sim)
+    for account in accounts:
+        if account["tenant"] == "PK":
+            account["password"] = wrong
+    email = next(a["email"] for a in accounts if a["tenant"] == "PK")
+    refusals = tmp_path / "refused-logins.jsonl"
+    config = base_config(sim, accounts=accounts, refused_logins_file=str(refusals))
+
+    first = run_tap(config, catalog=catalog_with("groups"))
+    assert _logins_by_tenant(sim).get("PK") == 1
+    reason = first.sync_log()[("PK", "groups")]["error"]
+    assert "login refused (HTTP 401)" in reason and email in reason, reason
+    assert "setting accounts (CALLIO_ACCOUNTS_JSON)" in reason, reason
+
+    second = run_tap(config, catalog=catalog_with("staff"))
+    assert _logins_by_tenant(sim).get("PK") == 1, "the refused login was tried again in the same job"
+    assert second.returncode != 0
+    row = second.sync_log()[("PK", "staff")]
+    assert row["status"] == "ERROR_LOGIN" and email in row["error"] and "not tried again" in row["error"]
+    assert second.sync_log()[("HN", "staff")]["status"] == "OK"
+    assert wrong not in refusals.read_text() and all(a["password"] not in refusals.read_text() for a in sim.accounts)
+    _assert_no_secret(sim, second, extra=[wrong])

@@ -14,7 +14,7 @@ import pytest
 
 from tap_callio.settings import CONFIG_SCHEMA, DEFAULTS
 
-from conftest import TapRun, run_tap
+from conftest import TapRun, base_config, catalog_with, logins, run_tap
 
 SECRET = "s3cr3t-Pa55word"
 GOOD = [{"tenant": "PK", "email": "a@example.com", "password": SECRET}]
@@ -162,3 +162,52 @@ def test_defaults_live_only_in_the_schema():
     ]
     assert not found, f"defaults written in code: {found}"
     assert DEFAULTS["page_size"] == 500 and DEFAULTS["calls_lookback_ms"] == 6 * 3_600_000  # 6 h (safety)
+
+
+# --- labels, lists and dates an operator gets wrong (issue: one tenant's data under another's name)
+
+DECOMPOSED_HA_NOI = "Ha\u0300 N\u00f4\u0323i"  # "Hà Nội" with combining accents
+
+
+@pytest.mark.parametrize(("accounts", "fragment"), [
+    ([*GOOD, {"tenant": "PK ", "token": SECRET}], "spaces around it"),
+    ([{"tenant": "H\u00e0 N\u1ed9i", "token": SECRET}, {"tenant": DECOMPOSED_HA_NOI, "token": SECRET}],
+     "duplicate tenant label"),
+    ([{"tenant": "PK\nINFO forged line", "token": SECRET}], "control character U+000A"),
+    ([], "no accounts"),
+])
+def test_labels_that_would_mix_tenants_or_forge_log_lines_are_refused(accounts, fragment):
+    _check_rejected(run_tap({"api_url": "http://127.0.0.1:9", "accounts": accounts}), fragment)
+
+
+def test_accounts_file_that_is_a_folder_or_an_empty_list(tmp_path):
+    _check_rejected(run_tap({"api_url": "http://127.0.0.1:9", "accounts_file": str(tmp_path)}), "is a folder")
+    empty = tmp_path / "accounts.json"
+    empty.write_text("[]")
+    _check_rejected(run_tap({"api_url": "http://127.0.0.1:9", "accounts_file": str(empty)}), "empty list")
+
+
+def test_accounts_file_written_by_windows_notepad_is_read(clean_sim, tmp_path):
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps(logins(clean_sim)[:1]), encoding="utf-8-sig")  # a byte order mark first
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    config = {**base_config(clean_sim), "accounts_file": str(path)}
+    config.pop("accounts", None)
+    run = run_tap(config, catalog=catalog_with("groups", "sync_log"))
+    assert run.returncode == 0, run.stderr
+    assert run.records("groups"), run.stderr
+
+
+@pytest.mark.parametrize("page_size", [0, -1, 100_000])
+def test_page_size_out_of_range(page_size):
+    run = run_tap({"api_url": "http://127.0.0.1:9", "accounts": GOOD, "page_size": page_size})
+    _check_rejected(run, "page_size must be a whole number from 1 to 500")
+
+
+@pytest.mark.parametrize(("start_date", "fragment"), [
+    ("2026-02-30", "not a real date"),
+    ("2999-01-01T00:00:00Z", "in the future"),
+])
+def test_start_date_that_reads_nothing_is_refused(start_date, fragment):
+    run = run_tap({"api_url": "http://127.0.0.1:9", "accounts": GOOD, "start_date": start_date})
+    _check_rejected(run, fragment)

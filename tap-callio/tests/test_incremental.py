@@ -99,9 +99,15 @@ def test_record_cap_bookmark_covers_only_what_was_read(clean_sim):
         marks.append(mark)
         # everything up to the bookmark has been delivered by now
         assert truth_ids(sim, "PK", "calls", "createTime", upto=mark, since=start) - seen == set()
+        row = run.sync_log()[("PK", "calls")]
         if read < 300:
+            assert row["status"] == "OK", row  # caught up: the run that did not stop at the cap
             break
         assert read < 300 + 200  # the cap stops at the next slice boundary
+        # a run stopped by the cap is not OK: it says so, and how far behind the bookmark is
+        assert row["status"] == "BEHIND", row
+        assert "record cap 300" in row["error"] and " behind (at " in row["error"], row
+        assert f"BEHIND PK/calls: {row['error']}" in run.stderr
     assert marks == sorted(marks) and len(set(marks)) == len(marks)
     assert len(marks) > 2, "the cap should have split the backfill over several runs"
     assert marks[-1] >= sim.now() - DAY_MS

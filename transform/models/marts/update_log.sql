@@ -47,7 +47,8 @@ select
     bookmark_reached as max_updateTime,
     case
         when status = 'ERROR_LOGIN' then 'ERROR_LOGIN'
-        when status is not null and status <> 'OK' then 'ERROR'
+        -- BEHIND (stopped at the record cap) wrote its rows like OK; the status column says it
+        when status is not null and status not in ('OK', 'BEHIND') then 'ERROR'
         when coalesce(records_read, 0) = 0 then 'NOOP'
         when stream in ('customers', 'calls') then 'MERGED'
         else 'TRUNCATE'
