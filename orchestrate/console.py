@@ -24,7 +24,8 @@ from rich.table import Table
 
 from orchestrate import events
 from orchestrate.events import Event
-from orchestrate.job_report import JobReport, StreamRun
+from orchestrate.exit_codes import EXIT_BEHIND
+from orchestrate.job_report import BEHIND, JobReport, StreamRun
 
 DBT_CLOSING = ("Done. PASS=", "Completed with ")
 
@@ -48,9 +49,10 @@ class JobConsole:
 
     # --- the runner's own lines ---------------------------------------------------------------
 
-    def say(self, text: str, *, style: str | None = None, detail: bool = False) -> None:
-        """A line of the runner's own; ``detail`` lines (a task started, ...) only when verbose."""
-        if (detail or self.quiet) and not self.verbose:
+    def say(self, text: str, *, style: str | None = None, detail: bool = False, error: bool = False) -> None:
+        """A line of the runner's own; ``detail`` lines (a task started, ...) only when verbose,
+        ``error`` lines even when quiet (LOG_LEVEL=WARNING)."""
+        if (detail or (self.quiet and not error)) and not self.verbose:
             return
         self.console.print(text, style=style, markup=False)
 
@@ -130,11 +132,13 @@ class JobConsole:
             seconds = run.seconds
             table.add_row(run.tenant, run.stream, run.status, str(run.records),
                           "-" if seconds is None else f"{seconds:.0f}s", run.bookmark or "-",
-                          style=None if run.status == "OK" else "red")
+                          style={"OK": None, BEHIND: "yellow"}.get(run.status, "red"))
         if runs:
             self.console.print(table)
         for run in runs:
-            if run.status != "OK":
+            if run.status == BEHIND:
+                self._print(f"  BEHIND {run.tenant}/{run.stream}: {run.reason or 'see the log file'}", style="yellow")
+            elif run.status != "OK":
                 reason = run.reason or "see the log file"
                 self._print(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {reason}", style="red")
         for task in report.tasks:
@@ -146,6 +150,19 @@ class JobConsole:
                 line += f"  {task.last_error}"
             self._print(line, style=None if task.returncode in (0, None) else "red")
         ok = report.exit_code == 0
-        self._print(f"job {report.job} ({report.environment}): "
-                 + ("all tasks ok" if ok else f"FAILED (exit {report.exit_code})")
-                 + f"; full log: {report.log_file}", style="green" if ok else "bold red")
+        self._print(f"job {report.job} ({report.environment}): {outcome(report)}; full log: {report.log_file}",
+                    style="green" if ok else "bold red")
+
+
+def outcome(report: JobReport) -> str:
+    """A job's end in a few words, the same on the console and in ``orchestrate.runs``."""
+    if report.exit_code == 0:
+        return "all tasks ok"
+    if report.stopped_by_signal:
+        return f"STOPPED by signal {report.stopped_by_signal} (exit {report.exit_code})"
+    if report.exit_code is None:
+        return "did not finish (killed?)"
+    if report.exit_code == EXIT_BEHIND:
+        streams = ", ".join(f"{r.tenant}/{r.stream}" for r in report.behind_streams)
+        return f"BEHIND (exit {EXIT_BEHIND}): stopped at the record cap, data not current: {streams}"
+    return f"FAILED (exit {report.exit_code})"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from croniter import croniter
 
-from orchestrate import preflight, run_logs
+from orchestrate import business_time, preflight, run_logs
 from orchestrate.meltano_cli import Schedule
 from orchestrate.run_job import configure_logging, default_environment, run_locked
 from orchestrate.slots import all_schedules, schedules_for
@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         now = utcnow()
         for s in chosen:
-            print(f"{s.name:<14} {s.cron:<18} (UTC) job {s.job:<28} next {next_slot(s, now).isoformat()}")
+            upcoming = next_slot(s, now)
+            print(f"{s.name:<14} {s.cron:<18} (UTC) job {s.job:<28} next {upcoming.isoformat()} "
+                  f"({business_time.local_text(upcoming)})")
         return 0
     add_file_log(args.log_file or run_logs.log_root() / "daemon.log")
     STOPPER.install()

@@ -81,7 +81,10 @@ SUMMARY_START = re.compile(r"tap-callio run (?P<run_id>\w+) summary:")
 SUMMARY_ROW = re.compile(
     r"^(?P<tenant>\S+)\s+(?P<stream>\w+)\s+(?P<status>[A-Z_]+)\s+(?P<records>\d+)\s+(?P<dropped>\d+)\s+(?P<bookmark>\S+)"
 )
-FAILED = re.compile(r"^FAILED (?P<tenant>[^/\s]+)/(?P<stream>\w+): (?P<reason>.*)$")
+FAILED = re.compile(r"^(?:FAILED|BEHIND) (?P<tenant>[^/\s]+)/(?P<stream>\w+): (?P<reason>.*)$")
+# A plugin's last word before it gives up, whatever level Meltano logged it at: the tap's
+# "configuration error: ..." (stderr, so "info" in Meltano's log), an exception's closing line.
+FATAL = re.compile(r"configuration error: |^error: |^(?:[\w.]+\.)?\w*(?:Error|Exception): \S")
 
 # Lines that only ever add noise to a console (they stay in the log file).
 NOISE = (

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from orchestrate import events
 from orchestrate.events import Event
+from orchestrate.exit_codes import EXIT_BEHIND, EXIT_FAILED, EXIT_OK
+
+BEHIND = "BEHIND"  # the tap's status of a stream stopped at the record cap
 
 
 @dataclass
@@ -54,7 +57,8 @@ class TaskRun:
     task: str
     returncode: int | None = None
     seconds: float = 0.0
-    last_error: str | None = None
+    last_error: str | None = None  # the one-line reason of a failed task
+    last_line: str | None = None  # its plugins' last line, the reason when no line says "error"
 
 
 @dataclass
@@ -80,8 +84,11 @@ class JobReport:
     def feed(self, task: TaskRun, event: Event) -> StreamRun | None:
         """Take one event of a task; returns the stream run it changed, if any."""
         text = event.text
-        if event.level in ("error", "critical") and not events.is_noise(event):
-            task.last_error = text
+        if not events.is_noise(event) and text.strip():
+            if event.level in ("error", "critical") or events.FATAL.search(text):
+                task.last_error = text
+            elif event.source != "meltano":
+                task.last_line = text  # the reason, when a plugin gives up without an error line
         if events.SUMMARY_START.search(text):
             self._summary_of = task.task
             return None
@@ -113,8 +120,11 @@ class JobReport:
             return run
         return None
 
-    def task_ended(self, task: TaskRun, returncode: int, seconds: float, *, stopped: bool) -> None:
+    def task_ended(self, task: TaskRun, returncode: int, seconds: float, *, stopped: bool,
+                   reason: str | None = None) -> None:
         task.returncode, task.seconds = returncode, seconds
+        if returncode != 0:
+            task.last_error = reason or task.last_error or task.last_line
         for run in self.streams.values():
             if run.task == task.task and run.status == "RUNNING":
                 run.status = "STOPPED" if stopped else "INCOMPLETE"
@@ -137,7 +147,17 @@ class JobReport:
 
     @property
     def failed_streams(self) -> list[StreamRun]:
-        return [s for s in self.streams.values() if s.status != "OK"]
+        return [s for s in self.streams.values() if s.status not in ("OK", BEHIND)]
+
+    @property
+    def behind_streams(self) -> list[StreamRun]:
+        """Stopped at the record cap: delivered and bookmarked, but not current (exit 3)."""
+        return [s for s in self.streams.values() if s.status == BEHIND]
+
+    def outcome_code(self) -> int:
+        if self.failed_tasks or self.failed_streams:
+            return EXIT_FAILED
+        return EXIT_BEHIND if self.behind_streams else EXIT_OK
 
     def save(self, path: Path) -> None:
         data = asdict(self)

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrate import project_files
 from orchestrate.project_env import PROJECT_ROOT, env_file
 
 
@@ -62,13 +63,11 @@ class Schedule:
 def job_tasks(environment: str, job: str) -> list[str]:
     """The tasks of one job, each a ``meltano run`` argument string.
 
-    Read from the project files (``preflight.jobs``), not ``meltano job list``: that is one
+    Read from the project files (``project_files.jobs``), not ``meltano job list``: that is one
     more Meltano start (about a second) before every job, and a job does not depend on the
     environment. tests/test_orchestrate.py holds the two listings equal."""
-    from orchestrate import preflight  # here, not on top: preflight -> slots -> this module
-
     del environment  # jobs are project-wide in Meltano
-    jobs = preflight.jobs()
+    jobs = project_files.jobs()
     if job not in jobs:
         raise KeyError(f"no job named {job!r} in meltano.yml")
     return _task_strings(jobs[job])

@@ -22,42 +22,21 @@ generators check the environment name. What is checked:
 from __future__ import annotations
 
 import argparse
-import functools
-import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import yaml
+from orchestrate import bigquery_project, dotenv_check, project_files, run_logs, slots, tap_rules
+from orchestrate.exit_codes import EXIT_BEHIND
+from orchestrate.project_env import env_file, log_level, setting
+from orchestrate.project_files import Setting, environments, jobs, plugins_of_job, settings_of
 
-from orchestrate import slots
-from orchestrate.project_env import PROJECT_ROOT, setting
-
-PLACEHOLDER_PROJECTS = {"my-gcp-project", "callio-project", "your-project-id", "change-me"}
 LOG_LEVELS = {"debug", "info", "warning", "error", "critical"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 DAY_MONTH = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
-
-
-# --- the project's definitions (meltano.yml and its included files) --------------------------
-
-@functools.cache
-def _project() -> dict:
-    root = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    merged = {"plugins": {}, "jobs": [], "environments": [], "schedules": []}
-    for include in [PROJECT_ROOT / "meltano.yml", *(PROJECT_ROOT / p for p in root.get("include_paths", []))]:
-        data = yaml.safe_load(Path(include).read_text()) or {}
-        for kind, plugins in (data.get("plugins") or {}).items():
-            merged["plugins"].setdefault(kind, []).extend(plugins)
-        for key in ("jobs", "environments", "schedules"):
-            merged[key].extend(data.get(key) or [])
-    return merged
-
-
-def environments() -> list[str]:
-    return [e["name"] for e in _project()["environments"]]
+TAP = "tap-callio"
 
 
 def chosen_environment(given: str | None) -> str | None:
@@ -66,72 +45,33 @@ def chosen_environment(given: str | None) -> str | None:
     environment = given or setting("MELTANO_ENVIRONMENT") or "dev"
     if environment in environments():
         return environment
-    print(f"configuration error: environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
-          f"choose one of {', '.join(environments())}", file=sys.stderr)
+    print(f"configuration error: {unknown_environment(environment)}", file=sys.stderr)
     return None
 
 
-def jobs() -> dict[str, list[str]]:
-    return {j["name"]: j["tasks"] for j in _project()["jobs"]}
-
-
-def _plugins() -> dict[str, dict]:
-    return {p["name"]: p for kind in _project()["plugins"].values() for p in kind}
-
-
-@dataclass(frozen=True)
-class Setting:
-    plugin: str
-    name: str
-    kind: str
-    variables: tuple[str, ...]
-    sensitive: bool
-
-
-def env_prefix(plugin: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "_", plugin.upper())
-
-
-def settings_of(plugin_name: str) -> list[Setting]:
-    """The settings of a plugin (a variant inherits its parent's), with every variable name
-    Meltano reads for it."""
-    plugins = _plugins()
-    plugin = plugins[plugin_name]
-    chain = [plugin_name]
-    while "inherit_from" in plugin:
-        plugin = plugins[plugin["inherit_from"]]
-        chain.append(plugin["name"])
-    found = []
-    for definition in plugin.get("settings", []):
-        names = [f"{env_prefix(p)}_{env_prefix(definition['name'])}" for p in chain]
-        names += definition.get("env_aliases", [])
-        if definition.get("env"):
-            names.append(definition["env"])
-        found.append(Setting(plugin["name"], definition["name"], definition.get("kind", "string"),
-                             tuple(dict.fromkeys(names)), bool(definition.get("sensitive"))))
-    return found
-
-
-def plugins_of_job(job: str) -> list[str]:
-    names = []
-    for task in jobs()[job]:
-        words = task if isinstance(task, list) else task.split()
-        names += [w.split(":")[0] for w in words]
-    return list(dict.fromkeys(names))
+def unknown_environment(environment: str) -> str:
+    return (f"environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
+            f"choose one of {', '.join(environments())}")
 
 
 # --- checks ---------------------------------------------------------------------------------
 
-def _given(variable: str) -> str | None:
-    return setting(variable)
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)  # the job must not run: exit 2
+    warnings: list[str] = field(default_factory=list)  # it runs, but the operator must know
+    notes: list[str] = field(default_factory=list)  # facts worth a line (which project is written)
 
 
 def _check_value(s: Setting, variable: str, value: str) -> str | None:
     shown = "(hidden)" if s.sensitive else repr(value)
     where = f"{variable}={shown} ({s.plugin} setting {s.name})"
+    rules = tap_rules.rules()
     if s.kind == "integer":
         if not re.fullmatch(r"[+-]?\d+", value.strip()):
             return f"{where} is not a whole number"
+        if s.plugin == TAP and (problem := rules.number_problem(s.name, int(value))):
+            return f"{where}: {problem}"
     elif s.kind == "boolean":
         if value.strip().lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
             return f"{where} is not true or false"
@@ -142,6 +82,8 @@ def _check_value(s: Setting, variable: str, value: str) -> str | None:
                     f"(e.g. 2026-11-01 for 1 November), optionally with a UTC time: 2026-11-01T00:00:00Z")
         if not ISO_DATE.match(text):
             return f"{where} is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)"
+        if s.plugin == TAP and s.name == "start_date" and (problem := rules.start_date_problem(text)):
+            return f"{where}: {problem}"
     if s.name == "api_url":
         url = urlparse(value.strip())
         if url.scheme not in ("http", "https") or not url.netloc:
@@ -155,7 +97,7 @@ def setting_problems(plugin_names: list[str]) -> list[str]:
     for plugin in plugin_names:
         for s in settings_of(plugin):
             for variable in s.variables:
-                value = _given(variable)
+                value = setting(variable)
                 if value is None or (variable, s.name) in seen:
                     continue
                 seen.add((variable, s.name))
@@ -164,85 +106,85 @@ def setting_problems(plugin_names: list[str]) -> list[str]:
     return problems
 
 
+def accounts_problems(environment: str) -> list[str]:
+    """The account list the tap will get, read and checked as the tap does (tap_rules): none at all,
+    an unreadable file, a folder, an empty list, labels that would mix two tenants' rows."""
+    rules = tap_rules.rules()
+    inline = project_files.configured(environment, TAP, "accounts")
+    try:
+        if inline.value and inline.value.strip() not in ("", "[]"):
+            where = inline.label(TAP, "accounts")
+            rules.check_accounts(rules.parse_accounts_json(inline.value, where), where)
+            return []
+        file = project_files.configured(environment, TAP, "accounts_file")
+        if not file.value:
+            return ["no accounts configured: set CALLIO_ACCOUNTS_JSON (the logins or API tokens as JSON) "
+                    "or CALLIO_ACCOUNTS_FILE (a file holding them)"]
+        where = file.label(TAP, "accounts_file")
+        rules.check_accounts(rules.read_accounts_file(Path(file.value).expanduser(), where), f"{where} {file.value}")
+    except rules.ConfigProblem as problem:
+        return [str(problem)]
+    return []
+
+
 def legacy_problems() -> list[str]:
     """The old script's variables whose meaning changed: refused with their new home."""
     problems = []
-    accounts_json = (_given("CALLIO_ACCOUNTS_JSON") or "").strip().strip("'\"")
-    if _given("CALLIO_ACCOUNTS_FILE") and accounts_json not in ("", "[]"):
+    accounts_json = (setting("CALLIO_ACCOUNTS_JSON") or "").strip().strip("'\"")
+    if setting("CALLIO_ACCOUNTS_FILE") and accounts_json not in ("", "[]"):
         problems.append("CALLIO_ACCOUNTS_FILE and CALLIO_ACCOUNTS_JSON are both set: the old script used the file, "
                         "this pipeline would use the JSON (tap-callio settings accounts_file / accounts); keep one")
-    level = _given("LOG_LEVEL")
+    level = setting("LOG_LEVEL")
     if level is not None and level.strip().lower() not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
     problems += slots.problems()
     return problems
 
 
-def bigquery_problems() -> list[str]:
-    problems = []
-    key_file, key_json = _given("SERVICE_ACCOUNT_KEY_FILE"), _given("SERVICE_ACCOUNT_KEY_JSON")
-    key: dict | None = None
-    if key_file and key_json:
-        problems.append("SERVICE_ACCOUNT_KEY_FILE and SERVICE_ACCOUNT_KEY_JSON are both set (target-bigquery "
-                        "credentials_path / credentials_json, dbt-bigquery keyfile / keyfile_json); keep one")
-    elif key_file:
-        path = Path(key_file).expanduser()
-        if not path.is_file():
-            problems.append(f"SERVICE_ACCOUNT_KEY_FILE={key_file} (target-bigquery credentials_path): no such file")
-        else:
-            try:
-                key = json.loads(path.read_text(encoding="utf-8"))
-            except OSError as exc:
-                problems.append(f"SERVICE_ACCOUNT_KEY_FILE={key_file} (target-bigquery credentials_path): "
-                                f"cannot be read ({exc.strerror})")
-            except ValueError:
-                problems.append(f"SERVICE_ACCOUNT_KEY_FILE={key_file} (target-bigquery credentials_path): not JSON")
-    elif key_json:
-        try:
-            key = json.loads(key_json.strip().strip("'"))
-        except ValueError:
-            problems.append("SERVICE_ACCOUNT_KEY_JSON (target-bigquery credentials_json) is not valid JSON")
-    else:
-        problems.append("no BigQuery key: set SERVICE_ACCOUNT_KEY_FILE (a service account key file) or "
-                        "SERVICE_ACCOUNT_KEY_JSON (the key as one line of JSON)")
-    variable = "SERVICE_ACCOUNT_KEY_FILE" if key_file else "SERVICE_ACCOUNT_KEY_JSON"
-    if key is not None and (not isinstance(key, dict) or key.get("type") != "service_account"
-                            or not key.get("client_email") or not key.get("private_key")):
-        problems.append(f"{variable} is not a service account key "
-                        "(needs type service_account, client_email, private_key)")
-        key = None
-    project = _given("BQ_PROJECT_ID")
-    key_project = key.get("project_id") if key else None
-    if not project:
-        hint = f" (the key's project is {key_project}: set BQ_PROJECT_ID={key_project})" if key_project else ""
-        problems.append(f"BQ_PROJECT_ID (target-bigquery project, dbt-bigquery project) is not set{hint}")
-    elif project.strip().lower() in PLACEHOLDER_PROJECTS:
-        problems.append(f"BQ_PROJECT_ID={project} (target-bigquery project) is the example value: "
-                        "set your Google Cloud project")
-    return problems
+def cap_warnings(environment: str) -> list[str]:
+    cap_setting = project_files.configured(environment, TAP, "max_records_per_run")
+    try:
+        cap = int(cap_setting.value or 0)
+    except ValueError:
+        return []  # refused by setting_problems
+    if cap <= 0:
+        return []
+    where = f"{cap_setting.variable}={cap}" if cap_setting.variable else f"max_records_per_run {cap}"
+    return [f"{where} (tap-callio max_records_per_run) stops every tenant and stream after {cap} records per run: "
+            f"a run that stops there ends BEHIND (exit {EXIT_BEHIND}) with its bookmarks short of now; "
+            "unset it (or 0) to read everything"]
+
+
+def uses_bigquery(job: str | None) -> bool:
+    return bool(job) and any(p in ("target-bigquery", "dbt-bigquery") for p in plugins_of_job(job))
+
+
+def check(environment: str, job: str | None = None) -> Findings:
+    if environment not in environments():
+        return Findings([unknown_environment(environment)])
+    if job is not None and job not in jobs():
+        return Findings([f"job {job!r} does not exist: choose one of {', '.join(jobs())}"])
+    found = Findings(problems=dotenv_check.problems(env_file()))
+    plugin_names = plugins_of_job(job) if job else list(project_files.plugins())
+    found.problems += setting_problems(plugin_names)
+    if TAP in {project_files.lineage(p)[-1] for p in plugin_names}:
+        found.problems += accounts_problems(environment)
+        found.warnings += cap_warnings(environment)
+    found.problems += legacy_problems()
+    if uses_bigquery(job):
+        chosen = bigquery_project.choose()
+        found.problems += chosen.problems
+        if chosen.note:
+            found.notes.append(chosen.note)
+    return found
 
 
 def problems(environment: str, job: str | None = None) -> list[str]:
-    known = environments()
-    if environment not in known:
-        return [f"environment {environment!r} (--environment / MELTANO_ENVIRONMENT) does not exist: "
-                f"choose one of {', '.join(known)}"]
-    found: list[str] = []
-    if job is not None and job not in jobs():
-        return [f"job {job!r} does not exist: choose one of {', '.join(jobs())}"]
-    plugin_names = plugins_of_job(job) if job else list(_plugins())
-    found += setting_problems(plugin_names)
-    found += legacy_problems()
-    if job and any(p in ("target-bigquery", "dbt-bigquery") for p in plugin_names):
-        found += bigquery_problems()
-    return found
+    return check(environment, job).problems
 
 
 def orchestrator_settings(environment: str) -> list[str]:
     """The orchestrator's own effective values (the plugins': ``meltano config print``)."""
-    from orchestrate import run_logs, slots  # noqa: PLC0415 (run_logs imports nothing of ours)
-    from orchestrate.run_job import log_level  # noqa: PLC0415 (run_job imports this module)
-
     chosen = slots.schedules_for(environment, slots.all_schedules(environment), None)
     lines = [f"environment: {environment}", f"log level: {log_level()} (LOG_LEVEL)",
              f"run logs: {run_logs.runs_dir()} (CALLIO_LOG_DIR), kept {run_logs.retention_days()} days "
@@ -251,17 +193,35 @@ def orchestrator_settings(environment: str) -> list[str]:
     return lines
 
 
+def report(found: Findings) -> None:
+    """The findings on stderr, one line each, as the job runner and this command print them;
+    when something is refused, only what is refused."""
+    for problem in found.problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    if found.problems:
+        return
+    for warning in found.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for note in found.notes:
+        print(note, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.preflight", description=__doc__.split("\n\n")[0])
     parser.add_argument("job", nargs="?", help="job to check for (default: every plugin's settings)")
     parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
     parser.add_argument("--show", action="store_true", help="also print the orchestrator's effective settings and slots")
+    parser.add_argument("--online", action="store_true",
+                        help="also reach Callio (one login per tenant) and the warehouse, with a short timeout")
     args = parser.parse_args(argv)
     environment = args.environment or setting("MELTANO_ENVIRONMENT") or "dev"
-    found = problems(environment, args.job)
-    for problem in found:
-        print(f"configuration error: {problem}", file=sys.stderr)
-    if found:
+    found = check(environment, args.job)
+    if args.online and not found.problems:
+        from orchestrate import online_check  # noqa: PLC0415 (only this option needs the network code)
+
+        found.problems += online_check.problems(environment, args.job)
+    report(found)
+    if found.problems:
         return 2
     if args.show:
         print("\n".join(orchestrator_settings(environment)))

@@ -12,6 +12,7 @@ call of the orchestrator then gets ``--env-file`` with it, so both read the same
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,9 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# python-dotenv warns on stderr about a line it cannot parse; the preflight names that line and
+# its variable instead (orchestrate.dotenv_check), once, as an error.
+logging.getLogger("dotenv.main").setLevel(logging.ERROR)
 
 
 def env_file() -> Path:
@@ -45,3 +49,8 @@ def setting(name: str, default: str | None = None) -> str | None:
     """One variable, blank counting as unset (as the old script did)."""
     value = project_env().get(name)
     return value if value not in (None, "") else default
+
+
+def log_level() -> str:
+    """The old script's LOG_LEVEL (upper-cased there): how much the job runner's console shows."""
+    return (setting("LOG_LEVEL") or "INFO").strip().lower()

@@ -29,30 +29,28 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from orchestrate import hygiene, preflight, run_logs
+from orchestrate import bigquery_project, events, hygiene, preflight, run_logs, warehouse_probe
 from orchestrate.console import JobConsole, make_console
 from orchestrate.events import parse_line
+from orchestrate.exit_codes import EXIT_CONFIG
 from orchestrate.job_report import JobReport, TaskRun
 from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command, meltano_executable
-from orchestrate.project_env import setting
-from orchestrate.run_lock import Busy, exclusive_run
-from orchestrate.stopping import STOPPER, Stopper, reap_leftovers
+from orchestrate.project_env import log_level, setting
+from orchestrate.run_lock import Busy, HeldLock, exclusive_run
+from orchestrate.stopping import STOPPER, Stopper, end_process_tree, reap_leftovers, stop_timeout
 
 log = logging.getLogger("orchestrate.run_job")
 
-EXIT_CONFIG = 2
+DEFAULT_TASK_TIMEOUT_S = 4 * 3600.0  # a first sync of a large history fits; raise it for more
+
 
 
 def default_environment() -> str:
     return setting("MELTANO_ENVIRONMENT") or "dev"
-
-
-def log_level() -> str:
-    """The old script's LOG_LEVEL (upper-cased there): how much the console shows."""
-    return (setting("LOG_LEVEL") or "INFO").strip().lower()
 
 
 def meltano_log_level() -> str:
@@ -61,10 +59,17 @@ def meltano_log_level() -> str:
     return "debug" if log_level() == "debug" else "info"
 
 
-def task_environment() -> dict[str, str]:
-    """The environment of a task's `meltano run`: the tap's per-request METRIC lines on, since
-    they go to the run log only (the console leaves them out), unless the shell sets the level."""
-    return {"TAP_CALLIO_METRICS_LOG_LEVEL": "INFO", **os.environ}
+def task_timeout() -> float:
+    """CALLIO_TASK_TIMEOUT: the longest a task (or the runner's own steps) may take, in seconds.
+    A hung warehouse or API then fails the task in bounded time instead of holding the night."""
+    try:
+        return max(1.0, float(setting("CALLIO_TASK_TIMEOUT") or DEFAULT_TASK_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_TASK_TIMEOUT_S
+
+
+def timed_out(seconds: float) -> str:
+    return f"timed out after {seconds:.0f} s (CALLIO_TASK_TIMEOUT) and was stopped"
 
 
 def bookmark_check_commands(environment: str, tasks: list[str]) -> dict[str, tuple[list[str], list[str]]]:
@@ -120,12 +125,13 @@ class BatchProgress:
         self.job._note(self.log_file, f"task started: {task}", detail=True)
         self.job.view.task_started(task)
 
-    def end_current(self, returncode: int) -> None:
+    def end_current(self, returncode: int, reason: str | None = None) -> None:
         task_run, self.current = self.current, None
         assert task_run is not None
         self.job.view.task_ended()
         stopped = self.job.stopper.requested.is_set()
-        self.job.report.task_ended(task_run, returncode, time.monotonic() - self.started, stopped=stopped)
+        self.job.report.task_ended(task_run, returncode, time.monotonic() - self.started, stopped=stopped,
+                                   reason=reason)
         self.reported += 1
         self.job._note(self.log_file, f"task {'finished' if returncode == 0 else 'FAILED'}: {task_run.task} "
                                       f"(exit {returncode}, {task_run.seconds:.0f}s)"
@@ -142,6 +148,20 @@ class JobRun:
         self.stopper = stopper
         self.log_path = run_logs.new_log_file(job)
         self.report = JobReport(job, environment, datetime.now(UTC).isoformat(), str(self.log_path))
+        self.lock: HeldLock | None = None
+        self.timeout = task_timeout()
+        self.environ = self.task_environment()
+
+    def task_environment(self) -> dict[str, str]:
+        """The environment of every command of this job: the tap's per-request METRIC lines on
+        (they go to the run log only) unless the shell sets the level; one file where the tap
+        runs of this job note a refused login, so that it is tried once per job, not once per tap
+        variant; on BigQuery, the project every part writes to (orchestrate.bigquery_project)."""
+        environ = {"TAP_CALLIO_METRICS_LOG_LEVEL": "INFO", **os.environ,
+                   "TAP_CALLIO_REFUSED_LOGINS_FILE": str(self.log_path.with_suffix(".refused-logins.jsonl"))}
+        if preflight.uses_bigquery(self.job):
+            environ.update(bigquery_project.task_environment())
+        return environ
 
     def run(self) -> int:
         with self.log_path.open("a", encoding="utf-8") as log_file:
@@ -150,25 +170,33 @@ class JobRun:
             # `orchestrate.runs` as one that did not finish, instead of missing.
             self.report.save(self.log_path.with_suffix(".json"))
             tasks = job_tasks(self.environment, self.job)
-            unchecked = self.check_bookmarks(tasks, log_file)
+            unreachable = warehouse_probe.problem(self.environment, self.job, lambda text: self._note(log_file, text))
+            if unreachable:
+                self._note(log_file, unreachable, error=True)
+                unchecked: dict[str, str] = {}
+                for task in tasks:  # nothing can work: none is started (each would hang or fail)
+                    self.skip_task(task, log_file, "not run: the warehouse cannot be written (the line above)")
+                tasks = []
+            else:
+                unchecked = self.check_bookmarks(tasks, log_file)
             pending = list(tasks)
             while pending and not self.stopper.requested.is_set():
                 if pending[0] in unchecked:
                     task = pending.pop(0)
-                    self.skip_task(task, unchecked[task], log_file)
+                    self.skip_task(task, log_file, unchecked[task])
                     continue
                 pending = pending[self.run_tasks(next_batch(pending, unchecked), log_file):]
             stopped = self.stopper.requested.is_set()
             for task in tasks[len(self.report.tasks):]:
                 self.report.tasks.append(TaskRun(task))  # listed as "not run"
             dbt_plugin = next((t.task.split(":")[0] for t in self.report.tasks if t.task.startswith("dbt-")), None)
-            if dbt_plugin and not stopped:
+            if dbt_plugin and not stopped and not unreachable:
                 self.write_html_report(dbt_plugin, log_file)
             if stopped:
                 self.report.stopped_by_signal = self.stopper.signum
                 code = self.stopper.exit_code
             else:
-                code = 1 if self.report.failed_tasks else 0
+                code = self.report.outcome_code()
             self.report.exit_code = code
             self.report.finished = datetime.now(UTC).isoformat()
             self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""),
@@ -177,22 +205,24 @@ class JobRun:
         self.view.summary(self.report)
         return code
 
-    def check_bookmarks(self, tasks: list[str], log_file: TextIO) -> dict[str, int]:
-        """Run the bookmark check of each loader's extract steps; {task: exit code} of the steps
-        whose check failed (they are reported failed, not run)."""
-        unchecked: dict[str, int] = {}
+    def check_bookmarks(self, tasks: list[str], log_file: TextIO) -> dict[str, str]:
+        """Run the bookmark check of each loader's extract steps; {task: why} of the steps whose
+        check failed (they are reported failed, not run)."""
+        unchecked: dict[str, str] = {}
         for command, checked_tasks in bookmark_check_commands(self.environment, tasks).values():
             if self.stopper.requested.is_set():
                 break
-            returncode = self._side_step(command, log_file, shown="bookmark-check:")
+            returncode, last = self._side_step(command, log_file, shown="bookmark-check:")
             if returncode != 0:
-                unchecked.update(dict.fromkeys(checked_tasks, returncode))
+                why = f"not run: its bookmark check failed (exit {returncode})" + (f": {last}" if last else "")
+                unchecked.update(dict.fromkeys(checked_tasks, why))
         return unchecked
 
-    def skip_task(self, task: str, exit_code: int, log_file: TextIO) -> None:
-        """A task whose bookmark check failed: reported failed, not run."""
-        self.report.task_ended(self.report.task_started(task), exit_code, 0.0, stopped=False)
-        self._note(log_file, f"task FAILED: {task} (bookmark check exit {exit_code}, step not run)")
+    def skip_task(self, task: str, log_file: TextIO, reason: str) -> None:
+        """A task that cannot run (its bookmark check failed, the warehouse is unreachable):
+        reported failed (exit 1) with the reason, not run."""
+        self.report.task_ended(self.report.task_started(task), 1, 0.0, stopped=False, reason=reason)
+        self._note(log_file, f"task FAILED: {task} ({reason})", detail=True)
 
     def run_tasks(self, batch: list[str], log_file: TextIO) -> int:
         """Run tasks in order in one ``meltano run`` and report each; returns how many were
@@ -211,24 +241,51 @@ class JobRun:
         progress.start_next()
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
         # reaches this runner only, which then stops the task in order.
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, encoding="utf-8", errors="replace", start_new_session=True,
-                                   env=task_environment())
-        self.stopper.running(process)
+        process = self._start(command)
         reader = threading.Thread(target=self._read, args=(process, progress, log_file), daemon=True)
         reader.start()
-        returncode = process.wait()
-        reap_leftovers(process)  # nothing the task started may outlive it
-        self.stopper.running(None)
-        self.stopper.wait_for_ender()
+        returncode, late = self._wait(process, lambda: progress.started if progress.current else None)
         reader.join()
         if returncode == 0:  # every block succeeded, whether or not each end was read
             while progress.current is not None:
                 progress.end_current(0)
                 progress.start_next()
         elif progress.current is not None:  # the task Meltano was in when it failed or stopped
-            progress.end_current(returncode)
+            progress.end_current(returncode, reason=timed_out(self.timeout) if late else None)
         return progress.reported
+
+    def _start(self, command: list[str]) -> subprocess.Popen:
+        """A task or side step in a session of its own (a stop ends its whole tree; a Ctrl-C on
+        the terminal reaches this runner only, which then stops it in order). It inherits the run
+        lock, which so stays held while it lives, even if this runner is killed (run_lock)."""
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, encoding="utf-8", errors="replace", start_new_session=True,
+                                   env=self.environ, pass_fds=self.lock.inherited_fds if self.lock else ())
+        if self.lock is not None:
+            self.lock.record_task(process.pid)
+        self.stopper.running(process)
+        return process
+
+    def _wait(self, process: subprocess.Popen, started: Callable[[], float | None]) -> tuple[int, bool]:
+        """Wait for a task, ending its tree when what ``started`` returns (the current step's
+        start, or None between steps) is older than the task timeout. (exit code, timed out)"""
+        late = False
+        while True:
+            try:
+                returncode = process.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                since = started()
+                if not late and since is not None and time.monotonic() - since > self.timeout:
+                    late = True
+                    log.error("task timed out after %.0f s (CALLIO_TASK_TIMEOUT): stopping it", self.timeout)
+                    end_process_tree(process, stop_timeout())
+        reap_leftovers(process)  # nothing the task started may outlive it
+        self.stopper.running(None)
+        self.stopper.wait_for_ender()
+        if self.lock is not None:
+            self.lock.record_task(None)
+        return returncode, late
 
     def write_html_report(self, dbt_plugin: str, log_file: TextIO) -> None:
         """The HTML report (report/README.md) of what the job's dbt step built; a failure to
@@ -237,27 +294,36 @@ class JobRun:
         started = time.monotonic()
         command = [sys.executable, "-m", "report", f"--environment={self.environment}",
                    f"--meltano-plugin={dbt_plugin}"]
-        returncode = self._side_step(command, log_file, shown=None)
-        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=self.stopper.requested.is_set())
+        returncode, last = self._side_step(command, log_file, shown=None)
+        self.report.task_ended(task_run, returncode, time.monotonic() - started, stopped=self.stopper.requested.is_set(),
+                               reason=last)
         self._note(log_file, "report written" if returncode == 0 else f"report FAILED (exit {returncode})")
 
-    def _side_step(self, command: list[str], log_file: TextIO, *, shown: str | None) -> int:
+    def _side_step(self, command: list[str], log_file: TextIO, *, shown: str | None) -> tuple[int, str | None]:
         """A short step of the runner's own (bookmark check, report): output to the run log; the
-        lines holding ``shown`` to the console too (rare, and they matter to an operator)."""
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, encoding="utf-8", errors="replace", start_new_session=True)
-        self.stopper.running(process)
+        lines holding ``shown`` to the console too (rare, and they matter to an operator).
+        Returns the exit code and the step's last line (its reason, when it failed)."""
+        process = self._start(command)
+        began = time.monotonic()
+        said: list[str] = []
+        reader = threading.Thread(target=self._copy, args=(process, log_file, shown, said), daemon=True)
+        reader.start()
+        returncode, late = self._wait(process, lambda: began)
+        reader.join()
+        if late:
+            said.append(timed_out(self.timeout))
+            self._note(log_file, f"{shlex.join(command[-3:])} {said[-1]}")
+        log_file.flush()
+        return returncode, (said[-1] if said else None)
+
+    def _copy(self, process: subprocess.Popen, log_file: TextIO, shown: str | None, said: list[str]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             log_file.write(line if line.endswith("\n") else line + "\n")
             if shown and shown in line:
                 self.view.say(line.rstrip("\n")[line.index(shown):])
-        returncode = process.wait()
-        reap_leftovers(process)
-        self.stopper.running(None)
-        self.stopper.wait_for_ender()
-        log_file.flush()
-        return returncode
+            if text := events.parse_line(line).text.strip():
+                said[:] = [text]
 
     def _read(self, process: subprocess.Popen, progress: BatchProgress, log_file: TextIO) -> None:
         assert process.stdout is not None
@@ -276,10 +342,12 @@ class JobRun:
                         progress.start_next()
         log_file.flush()
 
-    def _note(self, log_file: TextIO, text: str, *, detail: bool = False) -> None:
-        log_file.write(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} info    orchestrate            {text}\n")
+    def _note(self, log_file: TextIO, text: str, *, detail: bool = False, error: bool = False) -> None:
+        level = "error  " if error else "info   "
+        log_file.write(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} {level} orchestrate            {text}\n")
         log_file.flush()
-        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}", detail=detail)
+        self.view.say(f"{datetime.now().strftime('%H:%M:%S')} {text}", detail=detail, error=error,
+                      style="red" if error else None)
 
 
 def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
@@ -287,16 +355,18 @@ def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False,
     view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug",
                               quiet=log_level() in ("warning", "error", "critical"))
     try:
-        with exclusive_run(wait=wait):
+        with exclusive_run(wait=wait, on_wait=log.warning) as lock:
             if stopper.requested.is_set():
                 return stopper.exit_code
             # Under the lock no other run is going: whatever a killed run left is stale.
             for stale in hygiene.clean_run_folders():
                 log.warning("removed stale generated plugin configuration %s (left by a killed run)", stale.name)
             run_logs.prune()
-            return JobRun(environment, job, view, stopper).run()
+            job_run = JobRun(environment, job, view, stopper)
+            job_run.lock = lock
+            return job_run.run()
     except Busy as busy:
-        log.warning("another run holds %s; job %s skipped", busy, job)
+        log.warning("job %s skipped: %s", job, busy)
         return 0
 
 
@@ -318,10 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging()
     environment = args.environment or default_environment()
-    problems = preflight.problems(environment, args.job)
-    if problems:
-        for problem in problems:
-            print(f"configuration error: {problem}", file=sys.stderr)
+    found = preflight.check(environment, args.job)
+    preflight.report(found)
+    if found.problems:
         return EXIT_CONFIG
     STOPPER.install()
     return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose)

@@ -15,8 +15,8 @@ import argparse
 import sys
 from datetime import datetime
 
-from orchestrate import run_logs
-from orchestrate.console import make_console
+from orchestrate import business_time, run_logs
+from orchestrate.console import make_console, outcome
 from orchestrate.job_report import JobReport
 
 
@@ -25,15 +25,9 @@ def describe(report: JobReport) -> list[str]:
     took = ""
     if report.finished:
         took = f", {(datetime.fromisoformat(report.finished) - started).total_seconds():.0f}s"
-    if report.exit_code == 0:
-        outcome = "ok"
-    elif report.stopped_by_signal:
-        outcome = f"STOPPED by signal {report.stopped_by_signal} (exit {report.exit_code})"
-    elif report.exit_code is None:
-        outcome = "did not finish (killed?)"
-    else:
-        outcome = f"FAILED (exit {report.exit_code})"
-    lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC  {report.job} ({report.environment}){took}: {outcome}"]
+    ended = "ok" if report.exit_code == 0 else outcome(report)
+    lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC ({business_time.local_text(started)})  "
+             f"{report.job} ({report.environment}){took}: {ended}"]
     ordered = sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream))
     for run in ordered:
         if run.status != "OK":

@@ -26,9 +26,11 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+from orchestrate import business_time
 from orchestrate.meltano_cli import PROJECT_ROOT, meltano_command
-from orchestrate.preflight import ISO_DATE, environments
+from orchestrate.preflight import ISO_DATE
 from orchestrate.project_env import setting
+from orchestrate.project_files import environments
 from orchestrate.run_lock import Busy, exclusive_run
 
 FAMILY_OF = {"customers": "customers", "calls": "calls", "staff": "staffgroup", "groups": "staffgroup"}
@@ -103,11 +105,18 @@ def reset(environment: str, stream: str | None, tenant: str | None) -> list[str]
 
 
 def to_epoch_ms(text: str) -> int:
+    """A back-fill start: a date is local midnight in the business time zone (what an operator
+    in Vietnam means by "from 1 November"), a time without a zone is local too, ``Z`` or an
+    offset is taken as written."""
     if not ISO_DATE.match(text.strip()):
-        raise StateError(f"--from {text!r} is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
-    when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        raise StateError(f"--from {text!r} is not a date: write YYYY-MM-DD (a local day), "
+                         "YYYY-MM-DDTHH:MM (local time) or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise StateError(f"--from {text!r} is not a real date") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+        when = when.replace(tzinfo=business_time.zone())
     return int(when.timestamp() * 1000)
 
 
@@ -140,7 +149,9 @@ def backfill(environment: str, tenant: str, start_ms: int, streams: list[str]) -
 
 
 def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """The UTC instant (bookmarks are UTC) and the same moment in the business time zone."""
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return f"{moment.isoformat(timespec='seconds').replace('+00:00', 'Z')} ({business_time.local_text(moment)})"
 
 
 def show(environment: str) -> list[str]:
@@ -165,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     resetting.add_argument("--all", action="store_true", help="every stream of every tenant")
     filling = commands.add_parser("backfill", help="re-read one tenant from a date at the next run")
     filling.add_argument("--tenant", required=True)
-    filling.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+    filling.add_argument("--from", dest="start", required=True,
+                         help="YYYY-MM-DD: from local midnight (business time zone); or YYYY-MM-DDTHH:MM:SSZ (UTC)")
     filling.add_argument("--stream", choices=INCREMENTAL, help="default: customers and calls")
     args = parser.parse_args(argv)
     environment = args.environment or setting("MELTANO_ENVIRONMENT") or "dev"

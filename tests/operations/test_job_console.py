@@ -24,6 +24,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -65,6 +66,7 @@ def failed_run(pipeline):
         if account["tenant"] == "HN":
             account["password"] = "wrong-password-123"
     pipeline.accounts_file.write_text(json.dumps(accounts))
+    pipeline.sim.reset_stats()  # test_a_refused_login_... counts this run's logins (it runs next)
     run = pipeline.run(pipeline.run_job_command("callio-all"), "callio-all-hn-fails")
     pipeline.sim.write_accounts_file(pipeline.accounts_file)  # good logins again for what follows
     return run, stale
@@ -91,6 +93,20 @@ def test_console_is_quiet_and_ends_with_one_table(failed_run):
     assert "wrong-password-123" not in run.output
 
 
+def test_a_refused_login_is_tried_once_per_job_and_names_the_account(pipeline, failed_run):
+    """Three tap variants in one job, one login attempt for HN (repeated refusals can lock a real
+    account); its reason names the tenant, the account's e-mail and where it is configured."""
+    run, _ = failed_run
+    logins = {e["tenant"]: e["count"] for e in pipeline.sim.stats()["entries"] if e["endpoint"] == "/auth/login"}
+    assert logins.get("HN") == 1, logins
+    email = next(a["email"] for a in pipeline.sim.accounts if a["tenant"] == "HN")
+    reasons = [line for line in run.output.splitlines() if line.strip().startswith("FAILED HN/")]
+    assert len(reasons) == 4 and all(email in line and f"accounts_file {pipeline.accounts_file}" in line
+                                     and "CALLIO_ACCOUNTS_FILE" in line for line in reasons), reasons
+    # customers (the first variant) tried it; calls, staff and groups (two later variants) did not
+    assert sum("not tried again" in line for line in reasons) == 3, reasons
+
+
 def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
     logs = run_logs(pipeline)
     assert len(logs) == 1 and logs[0].parent.name == datetime.now(UTC).strftime("%Y-%m-%d"), logs
@@ -108,6 +124,7 @@ def test_recent_runs_say_what_failed_and_where_bookmarks_are(pipeline, failed_ru
                           capture_output=True, text=True, check=True)
     out = done.stdout
     assert "callio-all (demo)" in out and "FAILED (exit 1)" in out, out
+    assert re.search(r"\d\d:\d\d:\d\d UTC \(20\d\d-\d\d-\d\d \d\d:\d\d Asia/Ho_Chi_Minh\)", out), out
     for stream in ("customers", "calls", "staff", "groups"):
         assert re.search(rf"HN/{stream} ERROR_LOGIN: \S", out), out
     assert re.search(r"bookmarks: .*PK/calls 20\d\d-", out), out
@@ -180,9 +197,10 @@ def test_state_commands_reset_and_backfill_only_what_they_name(pipeline, failed_
     before = calls_bookmarks(pipeline)
     assert set(before) == {"PK", "HN"}, before
 
-    start = "2026-01-05"
-    start_ms = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp() * 1000)
-    state_command(pipeline, "backfill", "--tenant", "PK", "--from", start, "--stream", "calls")
+    start = "2026-01-05"  # a day means local midnight, 5 January 00:00 in Vietnam, not 07:00 there
+    start_ms = int(datetime(2026, 1, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp() * 1000)
+    said = state_command(pipeline, "backfill", "--tenant", "PK", "--from", start, "--stream", "calls")
+    assert "2026-01-04T17:00:00Z (2026-01-05 00:00 Asia/Ho_Chi_Minh)" in said, said
     after = calls_bookmarks(pipeline)
     assert after == {"PK": start_ms, "HN": before["HN"]}, after
     customers_id = f"{ENVIRONMENT}:tap-callio--customers-to-target-duckdb"

@@ -4,6 +4,12 @@ is refused by Meltano; the state is never corrupted and the data ends complete."
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import psutil
+
+from orchestrate import run_lock
+
 from .checks import assert_final_tables_match_truth
 from .pipeline import TENANTS
 
@@ -47,4 +53,32 @@ def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
     for tenant in TENANTS:
         assert isinstance(after_first[tenant], int), after_first
         assert after_first[tenant] <= after_second[tenant] <= pipeline.sim.now(), (after_first, after_second)
+    assert_final_tables_match_truth(pipeline, TENANTS, tables=("call_log",))
+
+
+def test_a_killed_runner_keeps_the_lock_while_its_task_lives(make_pipeline):
+    """kill -9 of the job runner's process group (an OOM killer, `timeout -s KILL`) leaves its
+    task's `meltano run` and plugins going in their own session. The run lock stays held while any
+    of them lives: a new run says so in one line, naming their PIDs, and starts nothing beside them;
+    once they are gone the next run completes the data, every record exactly once."""
+    pipeline = make_pipeline()
+    pipeline.seed_raw_tables()
+    pipeline.sim.set_faults(SLOW_CALLS)
+    pipeline.env["TAP_CALLIO_PAGE_SIZE"] = "10"
+    first = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "killed-runner")
+    assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
+    assert first.kill(), "the run ended before the kill: the test proves nothing"
+    lock = Path(pipeline.env["CALLIO_RUN_LOCK"])
+    orphans = run_lock.leftovers(lock.with_name(lock.name + ".pids"))
+    assert orphans, "no process of the killed run's task is left: the test proves nothing"
+
+    refused = pipeline.run(pipeline.run_job_command("callio-calls", "--no-wait"), "beside-the-orphans")
+    assert refused.returncode == 0 and "task started" not in refused.output, refused.tail()
+    said = [line for line in refused.output.splitlines() if "skipped" in line]
+    assert len(said) == 1 and "still running" in said[0] and str(orphans[0].pid) in said[0], refused.tail()
+
+    pipeline.sim.clear_faults()
+    psutil.wait_procs(orphans, timeout=240)
+    after = pipeline.run(pipeline.run_job_command("callio-calls"), "after-the-orphans")
+    assert after.returncode == 0, after.tail()
     assert_final_tables_match_truth(pipeline, TENANTS, tables=("call_log",))

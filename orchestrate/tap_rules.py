@@ -1,0 +1,28 @@
+"""The tap's own configuration rules (``tap-callio/tap_callio/config_rules.py``), for the preflight.
+
+The tap lives in Meltano's plugin venv, not in this one, so the rules are loaded from their file
+in the repository: it imports the standard library only. The preflight thus refuses exactly what
+the tap would refuse (a page size of 0, a label with a newline, ``2026-02-30``), but before any
+process starts and in one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+from types import ModuleType
+
+from orchestrate.project_env import PROJECT_ROOT
+
+RULES_FILE = PROJECT_ROOT / "tap-callio" / "tap_callio" / "config_rules.py"
+
+
+@functools.cache
+def rules() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("callio_tap_config_rules", RULES_FILE)
+    assert spec is not None and spec.loader is not None, RULES_FILE
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look modules up by name
+    spec.loader.exec_module(module)
+    return module
