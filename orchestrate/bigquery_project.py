@@ -14,9 +14,11 @@ loader, the bookmark check, dbt and the report cannot disagree.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestrate import project_files
 from orchestrate.project_env import setting
 
 EXPLICIT = ("CALLIO_BQ_PROJECT", "TARGET_BIGQUERY_PROJECT", "DBT_BIGQUERY_PROJECT")
@@ -109,3 +111,38 @@ def task_environment() -> dict[str, str]:
     project (an empty mapping when no project could be chosen: the preflight refused the job)."""
     chosen = choose()
     return {"BQ_PROJECT_ID": chosen.project} if chosen.project else {}
+
+
+def datasets(environment: str = "prod") -> list[str]:
+    """The four datasets the BigQuery jobs write, from their settings: the raw tables, the final
+    tables and dbt's two schemas of building blocks beside them."""
+    raw = project_files.configured(environment, "target-bigquery", "dataset").value
+    final = project_files.configured(environment, "dbt-bigquery", "dataset").value
+    return [str(raw), str(final), f"{final}_staging", f"{final}_intermediate"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415
+    import shlex  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m orchestrate.bigquery_project",
+                                     description="The BigQuery project the jobs write to, and the `bq mk` "
+                                                 "commands of their datasets (pipe to bash to run them).")
+    parser.add_argument("--environment", default="prod")
+    args = parser.parse_args(argv)
+    chosen = choose()
+    for problem in chosen.problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    if chosen.project is None:
+        return 2
+    print(f"# {chosen.note}")
+    location = project_files.configured(args.environment, "target-bigquery", "location").value
+    for dataset in datasets(args.environment):
+        print(f"bq --location={shlex.quote(str(location))} mk --dataset {shlex.quote(f'{chosen.project}:{dataset}')}")
+    print("# then grant the service account BigQuery Data Editor on these datasets and BigQuery Job User "
+          "on the project")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

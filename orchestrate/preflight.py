@@ -25,7 +25,6 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlparse
 
 from orchestrate import bigquery_project, dotenv_check, project_files, run_logs, slots, tap_rules
@@ -109,20 +108,9 @@ def setting_problems(plugin_names: list[str]) -> list[str]:
 def accounts_problems(environment: str) -> list[str]:
     """The account list the tap will get, read and checked as the tap does (tap_rules): none at all,
     an unreadable file, a folder, an empty list, labels that would mix two tenants' rows."""
-    rules = tap_rules.rules()
-    inline = project_files.configured(environment, TAP, "accounts")
     try:
-        if inline.value and inline.value.strip() not in ("", "[]"):
-            where = inline.label(TAP, "accounts")
-            rules.check_accounts(rules.parse_accounts_json(inline.value, where), where)
-            return []
-        file = project_files.configured(environment, TAP, "accounts_file")
-        if not file.value:
-            return ["no accounts configured: set CALLIO_ACCOUNTS_JSON (the logins or API tokens as JSON) "
-                    "or CALLIO_ACCOUNTS_FILE (a file holding them)"]
-        where = file.label(TAP, "accounts_file")
-        rules.check_accounts(rules.read_accounts_file(Path(file.value).expanduser(), where), f"{where} {file.value}")
-    except rules.ConfigProblem as problem:
+        tap_rules.configured_accounts(environment)
+    except tap_rules.rules().ConfigProblem as problem:
         return [str(problem)]
     return []
 

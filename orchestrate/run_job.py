@@ -33,7 +33,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from orchestrate import bigquery_project, events, hygiene, preflight, run_logs, warehouse_probe
+from orchestrate import (
+    bigquery_project,
+    events,
+    hygiene,
+    preflight,
+    run_logs,
+    schema_changes,
+    warehouse,
+    warehouse_probe,
+)
 from orchestrate.console import JobConsole, make_console
 from orchestrate.events import parse_line
 from orchestrate.exit_codes import EXIT_CONFIG
@@ -178,6 +187,7 @@ class JobRun:
                     self.skip_task(task, log_file, "not run: the warehouse cannot be written (the line above)")
                 tasks = []
             else:
+                self.apply_schema_changes(tasks, log_file)
                 unchecked = self.check_bookmarks(tasks, log_file)
             pending = list(tasks)
             while pending and not self.stopper.requested.is_set():
@@ -187,8 +197,8 @@ class JobRun:
                     continue
                 pending = pending[self.run_tasks(next_batch(pending, unchecked), log_file):]
             stopped = self.stopper.requested.is_set()
-            for task in tasks[len(self.report.tasks):]:
-                self.report.tasks.append(TaskRun(task))  # listed as "not run"
+            reported = {task_run.task for task_run in self.report.tasks}
+            self.report.tasks += [TaskRun(task) for task in tasks if task not in reported]  # listed as "not run"
             dbt_plugin = next((t.task.split(":")[0] for t in self.report.tasks if t.task.startswith("dbt-")), None)
             if dbt_plugin and not stopped and not unreachable:
                 self.write_html_report(dbt_plugin, log_file)
@@ -204,6 +214,39 @@ class JobRun:
         self.report.save(self.log_path.with_suffix(".json"))
         self.view.summary(self.report)
         return code
+
+    def apply_schema_changes(self, tasks: list[str], log_file: TextIO) -> None:
+        """The schema changes of this release the warehouse has not had, rebuilt once before the
+        job's tasks (orchestrate.schema_changes); reported as a task of its own when there are any."""
+        dbt_plugin = next((task.split(":")[0] for task in tasks if task.startswith("dbt-")), None)
+        if dbt_plugin is None or self.stopper.requested.is_set():
+            return
+        try:
+            store = warehouse.connect(self.environment, bigquery=dbt_plugin == "dbt-bigquery")
+            plan = schema_changes.plan(*store.schema_changes(), schema_changes.declared())
+            if plan.record_only:
+                store.record_schema_changes((c.id, c.version) for c in plan.record_only)
+        except Exception as exc:  # noqa: BLE001 - the bookmark check right after names an unreadable warehouse
+            self._note(log_file, f"schema changes: the warehouse's record could not be read ({type(exc).__name__}: "
+                                 f"{exc}); checked again at the next job", error=True)
+            return
+        if not plan.pending:
+            return
+        for change in plan.pending:
+            self._note(log_file, f"schema change {change.id} (release {change.version}, {change.why}): rebuilding "
+                                 f"{', '.join(change.models)} and what is built on them, once")
+        task_run = self.report.task_started(f"schema changes: {', '.join(c.id for c in plan.pending)}")
+        began = time.monotonic()
+        command = meltano_command(self.environment, "invoke", *schema_changes.full_refresh_command(dbt_plugin,
+                                                                                                   plan.pending))
+        returncode, last = self._side_step(command, log_file, shown=None)
+        if returncode == 0:
+            store.record_schema_changes((c.id, c.version) for c in plan.pending)
+        else:
+            last = (f"{last}; nothing recorded, the next job tries again (or run: meltano --environment="
+                    f"{self.environment} invoke {dbt_plugin}:full-refresh)")
+        self.report.task_ended(task_run, returncode, time.monotonic() - began, stopped=self.stopper.requested.is_set(),
+                               reason=last)
 
     def check_bookmarks(self, tasks: list[str], log_file: TextIO) -> dict[str, str]:
         """Run the bookmark check of each loader's extract steps; {task: why} of the steps whose

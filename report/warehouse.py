@@ -128,7 +128,8 @@ class BigQueryWarehouse:
         return cls(settings.get("project"), settings.get("dataset"), settings.get("location"),
                    settings.get("keyfile"), settings.get("keyfile_json"), env.get("BQ_API_ENDPOINT"))
 
-    def _client(self):
+    def client(self):
+        """A client with the credentials dbt uses (the runner's schema-change record uses it too)."""
         from google.cloud import bigquery
 
         options = {"api_endpoint": self.endpoint} if self.endpoint else None
@@ -150,7 +151,7 @@ class BigQueryWarehouse:
         from google.cloud import bigquery
 
         table = f"`{self.project}.{self.dataset}.{REPORT_TABLE}`"
-        client = self._client()
+        client = self.client()
         try:
             latest = {r[0]: _as_date(r[1]) for r in client.query(
                 f"SELECT Tenant, MAX(Ngay) FROM {table} GROUP BY Tenant").result()}

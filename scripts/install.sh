@@ -5,6 +5,7 @@
 #
 #   bash scripts/install.sh                    # prod: BigQuery (tap-callio, target-bigquery, dbt-bigquery)
 #   bash scripts/install.sh --environment=dev  # dev: DuckDB (tap-callio, target-duckdb, dbt-duckdb)
+#   bash scripts/install.sh --service-user=callio   # (root) also the systemd unit's user and its folders
 #
 # Exit 0: ready to schedule (python -m orchestrate.crontab / orchestrate.daemon, see README).
 set -euo pipefail
@@ -12,10 +13,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$repo"
 
 environment=prod
+service_user=""
 for arg in "$@"; do
   case "$arg" in
     --environment=*) environment="${arg#--environment=}" ;;
-    *) echo "usage: bash scripts/install.sh [--environment=prod|dev]" >&2; exit 2 ;;
+    --service-user=*) service_user="${arg#--service-user=}" ;;
+    *) echo "usage: bash scripts/install.sh [--environment=prod|dev] [--service-user=NAME]" >&2; exit 2 ;;
   esac
 done
 case "$environment" in
@@ -36,4 +39,9 @@ if [ ! -f .env ]; then
 fi
 say "preflight ($environment)"
 "$venv/bin/python" -m orchestrate.preflight --environment="$environment"
+if [ -n "$service_user" ]; then
+  # the user systemd runs the daemon as (README "Installing on a server"): created if missing,
+  # given the folders a run writes, then checked as that user
+  "$venv/bin/python" -m orchestrate.service_user --user "$service_user" --environment="$environment" --create
+fi
 say "ready: schedule it with  $venv/bin/python -m orchestrate.crontab --environment=$environment  (or the daemon; README \"Jobs and scheduling\")"

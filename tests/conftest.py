@@ -40,6 +40,8 @@ def private_meltano_dirs(workdir: Path) -> dict[str, str]:
         "DBT_LOG_PATH": str(workdir / "dbt-logs"),
         # The job runner's run logs and reports (orchestrate.run_logs), away from logs/.
         "CALLIO_LOG_DIR": str(workdir / "logs"),
+        # The job runner's HTML report (python -m report), never the demo's output/report.html.
+        "CALLIO_REPORT_PATH": str(workdir / "report.html"),
     }
 
 
@@ -58,8 +60,6 @@ def isolated_environment(tmp_path: Path) -> dict[str, str]:
             "CALLIO_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
             "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
             "CALLIO_RUN_LOCK": str(tmp_path / "run.lock"),
-            # The job runner's HTML report (python -m report), never the project's output/.
-            "CALLIO_REPORT_PATH": str(tmp_path / "report.html"),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             # Every record the simulator holds is older than this window, and none is held back
             # by the "records still being written" lag: a complete read is expected.
@@ -74,6 +74,21 @@ def isolated_environment(tmp_path: Path) -> dict[str, str]:
     for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "TARGET_DUCKDB_FILEPATH", "DBT_DUCKDB_PATH"):
         env.pop(leftover, None)
     return env
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_outputs_untouched():
+    """No test may write the demo's files under output/ (a person's last demo page and database):
+    every run of a test writes into its own folder (private_meltano_dirs, isolated_environment)."""
+    watched = [PROJECT_ROOT / "output" / name for name in ("report.html", "demo.duckdb", "callio.duckdb")]
+
+    def seen() -> dict[Path, tuple[int, int] | None]:
+        return {path: (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None for path in watched}
+
+    before = seen()
+    yield
+    changed = [str(path) for path, was in seen().items() if was != before[path]]
+    assert not changed, f"a test wrote the project's own output: {changed}"
 
 
 def run(command: list[str], env: dict[str, str], log: Path) -> subprocess.CompletedProcess:

@@ -196,3 +196,20 @@ def test_windows_notepad_accounts_file_and_a_record_cap(env, tmp_path):
     assert "configuration ok" in done.stdout
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "LIMIT_RECORDS_PER_ENDPOINT=500" in warnings[0] and "exit 3" in warnings[0], warnings
+
+
+def test_the_online_check_logs_in_each_tenant_and_names_the_one_refused(env, sim, tmp_path):
+    done = preflight(env, "--environment=demo", "--online", "callio-all")
+    assert done.returncode == 0 and "configuration ok" in done.stdout, done.stderr
+    accounts = json.loads(Path(env["CALLIO_ACCOUNTS_FILE"]).read_text())
+    accounts[0]["password"] = "wrong-password-77"
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(accounts))
+    refused = preflight({**env, "CALLIO_ACCOUNTS_FILE": str(wrong)}, "--environment=demo", "--online", "callio-all")
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert refused.returncode == 2 and len(lines) == 1, refused.stderr
+    assert f"tenant {accounts[0]['tenant']}" in lines[0] and accounts[0]["email"] in lines[0], lines
+    assert "CALLIO_ACCOUNTS_FILE" in lines[0] and "wrong-password-77" not in refused.stderr
+    unreachable = preflight({**env, "CALLIO_API_URL": "http://127.0.0.1:9"}, "--environment=demo", "--online",
+                            "callio-all")
+    assert unreachable.returncode == 2 and "cannot be reached" in unreachable.stderr, unreachable.stderr

@@ -64,6 +64,7 @@ def test_task_scheduler_commands_cover_every_slot_with_folder_and_log():
     assert times == ["09:30", "11:00", "13:00", "15:00", "18:00"], text
     for task in tasks:
         assert "/Create /F " in task and "/SC DAILY" in task
+        assert " /RU SYSTEM " in task, task  # runs with nobody logged on
         assert r'/TR "\"C:\callio elt\scripts\windows\run_job.cmd\" prod callio-' in task, task
     helper = (PROJECT_ROOT / "scripts" / "windows" / "run_job.cmd").read_text()
     assert 'cd /d "%~dp0..\\.."' in helper  # runs from the project folder: orchestrate is importable
