@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from orchestrate import bigquery_project, dotenv_check, project_files, run_logs, slots, tap_rules
+from orchestrate import bigquery_project, dotenv_check, project_files, run_logs, shared_locks, slots, tap_rules
 from orchestrate.exit_codes import EXIT_BEHIND
 from orchestrate.project_env import env_file, log_level, setting
 from orchestrate.project_files import Setting, environments, jobs, plugins_of_job, settings_of
@@ -147,18 +147,41 @@ def uses_bigquery(job: str | None) -> bool:
     return bool(job) and any(p in ("target-bigquery", "dbt-bigquery") for p in plugins_of_job(job))
 
 
-def check(environment: str, job: str | None = None) -> Findings:
+def tenant_problems(environment: str, tenant: str) -> list[str]:
+    """``--tenant`` must name one of the configured accounts (a typo would run nothing)."""
+    rules = tap_rules.rules()
+    try:
+        listed, where = tap_rules.configured_accounts(environment)
+    except rules.ConfigProblem:
+        return []  # accounts_problems names it
+    labels = [account["tenant"] for account in listed]
+    if rules.label_key(tenant) in labels:
+        return []
+    return [f"--tenant {tenant!r} is not a tenant of {where}: choose one of {', '.join(labels)}"]
+
+
+def database_problems() -> list[str]:
+    """Meltano's system database, when it is PostgreSQL (several machines): reachable."""
+    uri = shared_locks.database_uri()
+    problem = shared_locks.reachable_problem(uri) if uri else None
+    return [problem] if problem else []
+
+
+def check(environment: str, job: str | None = None, tenant: str | None = None) -> Findings:
     if environment not in environments():
         return Findings([unknown_environment(environment)])
     if job is not None and job not in jobs():
         return Findings([f"job {job!r} does not exist: choose one of {', '.join(jobs())}"])
     found = Findings(problems=dotenv_check.problems(env_file()))
+    if tenant is not None:
+        found.problems += tenant_problems(environment, tenant)
     plugin_names = plugins_of_job(job) if job else list(project_files.plugins())
     found.problems += setting_problems(plugin_names)
     if TAP in {project_files.lineage(p)[-1] for p in plugin_names}:
         found.problems += accounts_problems(environment)
         found.warnings += cap_warnings(environment)
     found.problems += legacy_problems()
+    found.problems += database_problems()
     if uses_bigquery(job):
         chosen = bigquery_project.choose()
         found.problems += chosen.problems

@@ -21,6 +21,7 @@ the lock is released and the exit code is 128 + the signal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import logging
 import os
@@ -40,16 +41,20 @@ from orchestrate import (
     preflight,
     run_logs,
     schema_changes,
+    shared_locks,
+    state,
+    tap_rules,
     warehouse,
     warehouse_probe,
 )
 from orchestrate.console import JobConsole, make_console
 from orchestrate.events import parse_line
-from orchestrate.exit_codes import EXIT_CONFIG
+from orchestrate.exit_codes import EXIT_CONFIG, EXIT_FAILED
 from orchestrate.job_report import JobReport, TaskRun
 from orchestrate.meltano_cli import PROJECT_ROOT, job_tasks, meltano_command, meltano_executable
 from orchestrate.project_env import log_level, setting
 from orchestrate.run_lock import Busy, HeldLock, exclusive_run
+from orchestrate.shared_locks import SharedLocks
 from orchestrate.stopping import STOPPER, Stopper, end_process_tree, reap_leftovers, stop_timeout
 
 log = logging.getLogger("orchestrate.run_job")
@@ -81,11 +86,15 @@ def timed_out(seconds: float) -> str:
     return f"timed out after {seconds:.0f} s (CALLIO_TASK_TIMEOUT) and was stopped"
 
 
-def bookmark_check_commands(environment: str, tasks: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+def bookmark_check_commands(environment: str, tasks: list[str],
+                            tenant: str | None = None) -> dict[str, tuple[list[str], list[str]]]:
     """The load guard's bookmark check for a job's extract steps (`<extractor> <loader>`), one
     command per loader: it moves their bookmarks back to what the warehouse really holds (lost,
     emptied, restored from a backup); if that cannot be told, those steps do not run
-    (load-guard/callio_load_guard/bookmark_check.py). {loader: (command, its tasks)}"""
+    (load-guard/callio_load_guard/bookmark_check.py). A one-tenant run checks the tenant's own
+    state ids, and its first one starts from the tenant's part of the all-tenant state.
+    {loader: (command, its tasks)}"""
+    scoped = ["--state-id-suffix", state.tenant_suffix(tenant), "--tenant", tenant] if tenant else []
     by_loader: dict[str, list[tuple[str, str]]] = {}
     for task in tasks:
         extractor, *loader = shlex.split(task)
@@ -93,7 +102,7 @@ def bookmark_check_commands(environment: str, tasks: list[str]) -> dict[str, tup
             by_loader.setdefault(loader[0], []).append((task, extractor))
     return {
         loader: (meltano_command(environment, "invoke", f"{loader}:check-bookmarks",
-                                 *(extractor for _, extractor in steps), "--meltano", meltano_executable()),
+                                 *(extractor for _, extractor in steps), "--meltano", meltano_executable(), *scoped),
                  [task for task, _ in steps])
         for loader, steps in by_loader.items()
     }
@@ -105,10 +114,18 @@ def one_block(task: str) -> bool:
     return (len(words) == 1 and ":" in words[0]) or (len(words) == 2 and not any(":" in w for w in words))
 
 
-def next_batch(pending: list[str], unchecked: dict[str, int]) -> list[str]:
+def is_transform(task: str) -> bool:
+    return task.startswith("dbt-")
+
+
+def next_batch(pending: list[str], unchecked: dict[str, str], *, split_transform: bool = False) -> list[str]:
     """The tasks the next ``meltano run`` takes: the leading one-block tasks whose bookmark check
-    passed (Meltano's block numbers then name the task), or the first task alone."""
-    batch = list(itertools.takewhile(lambda task: task not in unchecked and one_block(task), pending))
+    passed (Meltano's block numbers then name the task), or the first task alone. With
+    ``split_transform`` (shared locks) the dbt step runs in a ``meltano run`` of its own, under
+    the transform lock."""
+    batch = list(itertools.takewhile(
+        lambda task: task not in unchecked and one_block(task)
+        and (not split_transform or is_transform(task) == is_transform(pending[0])), pending))
     return batch or pending[:1]
 
 
@@ -150,9 +167,12 @@ class BatchProgress:
 class JobRun:
     """One run of one job: its tasks in order, its log file, its console, its report."""
 
-    def __init__(self, environment: str, job: str, view: JobConsole, stopper: Stopper) -> None:
+    def __init__(self, environment: str, job: str, view: JobConsole, stopper: Stopper,
+                 tenant: str | None = None, shared: SharedLocks | None = None) -> None:
         self.environment = environment
         self.job = job
+        self.tenant = tenant  # --tenant: this one tenant, with state ids of its own
+        self.shared = shared  # PostgreSQL advisory locks (several machines share the state)
         self.view = view
         self.stopper = stopper
         self.log_path = run_logs.new_log_file(job)
@@ -168,6 +188,8 @@ class JobRun:
         variant; on BigQuery, the project every part writes to (orchestrate.bigquery_project)."""
         environ = {"TAP_CALLIO_METRICS_LOG_LEVEL": "INFO", **os.environ,
                    "TAP_CALLIO_REFUSED_LOGINS_FILE": str(self.log_path.with_suffix(".refused-logins.jsonl"))}
+        if self.tenant is not None:
+            environ["TAP_CALLIO_TENANTS"] = self.tenant
         if preflight.uses_bigquery(self.job):
             environ.update(bigquery_project.task_environment())
         return environ
@@ -195,7 +217,8 @@ class JobRun:
                     task = pending.pop(0)
                     self.skip_task(task, log_file, unchecked[task])
                     continue
-                pending = pending[self.run_tasks(next_batch(pending, unchecked), log_file):]
+                batch = next_batch(pending, unchecked, split_transform=self.shared is not None)
+                pending = pending[self.run_tasks(batch, log_file):]
             stopped = self.stopper.requested.is_set()
             reported = {task_run.task for task_run in self.report.tasks}
             self.report.tasks += [TaskRun(task) for task in tasks if task not in reported]  # listed as "not run"
@@ -239,7 +262,11 @@ class JobRun:
         began = time.monotonic()
         command = meltano_command(self.environment, "invoke", *schema_changes.full_refresh_command(dbt_plugin,
                                                                                                    plan.pending))
-        returncode, last = self._side_step(command, log_file, shown=None)
+        with contextlib.ExitStack() as held:
+            if self.shared is not None:  # a rebuild is a dbt build: one machine at a time
+                held.enter_context(self.shared.holding([shared_locks.transform_key(self.environment)], wait=True,
+                                                       on_wait=lambda text: self._note(log_file, text)))
+            returncode, last = self._side_step(command, log_file, shown=None)
         if returncode == 0:
             store.record_schema_changes((c.id, c.version) for c in plan.pending)
         else:
@@ -252,7 +279,7 @@ class JobRun:
         """Run the bookmark check of each loader's extract steps; {task: why} of the steps whose
         check failed (they are reported failed, not run)."""
         unchecked: dict[str, str] = {}
-        for command, checked_tasks in bookmark_check_commands(self.environment, tasks).values():
+        for command, checked_tasks in bookmark_check_commands(self.environment, tasks, self.tenant).values():
             if self.stopper.requested.is_set():
                 break
             returncode, last = self._side_step(command, log_file, shown="bookmark-check:")
@@ -278,8 +305,22 @@ class JobRun:
         after a crash would fail. Overriding it is safe here: this process holds the run lock
         (run_lock), so no other run of this project's jobs can be going on."""
         words = [word for task in batch for word in shlex.split(task)]
+        scoped = [f"--state-id-suffix={state.tenant_suffix(self.tenant)}"] if self.tenant else []
         command = meltano_command(self.environment, f"--log-level={meltano_log_level()}", "run", "--force",
-                                  *words, log_format="json")
+                                  *scoped, *words, log_format="json")
+        if self.shared is not None and is_transform(batch[0]):
+            # one machine at a time builds the final tables (their MERGEs would collide)
+            try:
+                with self.shared.holding([shared_locks.transform_key(self.environment)], wait=True,
+                                         on_wait=lambda text: self._note(log_file, text)):
+                    return self._run_batch(command, batch, log_file)
+            except shared_locks.Busy as busy:
+                task_run = self.report.task_started(batch[0])
+                self.report.task_ended(task_run, 1, 0.0, stopped=False, reason=f"not run: {busy}")
+                return 1
+        return self._run_batch(command, batch, log_file)
+
+    def _run_batch(self, command: list[str], batch: list[str], log_file: TextIO) -> int:
         progress = BatchProgress(self, batch, log_file)
         progress.start_next()
         # Own process group: a stop ends the task's whole tree, and a Ctrl-C on the terminal
@@ -301,9 +342,10 @@ class JobRun:
         """A task or side step in a session of its own (a stop ends its whole tree; a Ctrl-C on
         the terminal reaches this runner only, which then stops it in order). It inherits the run
         lock, which so stays held while it lives, even if this runner is killed (run_lock)."""
+        inherited = (*(self.lock.inherited_fds if self.lock else ()), *((self.shared.fd,) if self.shared else ()))
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", start_new_session=True,
-                                   env=self.environ, pass_fds=self.lock.inherited_fds if self.lock else ())
+                                   env=self.environ, pass_fds=inherited)
         if self.lock is not None:
             self.lock.record_task(process.pid)
         self.stopper.running(process)
@@ -394,23 +436,44 @@ class JobRun:
 
 
 def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
-               view: JobConsole | None = None) -> int:
+               view: JobConsole | None = None, tenant: str | None = None) -> int:
     view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug",
                               quiet=log_level() in ("warning", "error", "critical"))
     try:
         with exclusive_run(wait=wait, on_wait=log.warning) as lock:
             if stopper.requested.is_set():
                 return stopper.exit_code
-            # Under the lock no other run is going: whatever a killed run left is stale.
+            # Under the lock no other run of this machine is going: whatever a killed run left is stale.
             for stale in hygiene.clean_run_folders():
                 log.warning("removed stale generated plugin configuration %s (left by a killed run)", stale.name)
             run_logs.prune()
-            job_run = JobRun(environment, job, view, stopper)
-            job_run.lock = lock
-            return job_run.run()
-    except Busy as busy:
+            with shared_extract_locks(environment, job, tenant, wait=wait) as shared:
+                job_run = JobRun(environment, job, view, stopper, tenant=tenant, shared=shared)
+                job_run.lock = lock
+                return job_run.run()
+    except (Busy, shared_locks.Busy) as busy:
+        if wait:  # waited CALLIO_LOCK_WAIT for another machine's run: this run did not happen
+            log.error("job %s not run: %s", job, busy)
+            return EXIT_FAILED
         log.warning("job %s skipped: %s", job, busy)
         return 0
+
+
+@contextlib.contextmanager
+def shared_extract_locks(environment: str, job: str, tenant: str | None, *, wait: bool):
+    """With a PostgreSQL system database: the extract lock of every tenant this run reads, held
+    for the whole job (orchestrate.shared_locks); nothing on one machine with SQLite."""
+    uri = shared_locks.database_uri()
+    if uri is None:
+        yield None
+        return
+    tenants = [tenant] if tenant else [a["tenant"] for a in tap_rules.configured_accounts(environment)[0]]
+    locks = shared_locks.SharedLocks(uri, job)
+    try:
+        locks.acquire([shared_locks.extract_key(environment, t) for t in tenants], wait=wait, on_wait=log.warning)
+        yield locks
+    finally:
+        locks.close()
 
 
 def configure_logging() -> None:
@@ -427,16 +490,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("job", help="job name from meltano/orchestrate.meltano.yml")
     parser.add_argument("--environment", default=None, help="dev, demo or prod (default: MELTANO_ENVIRONMENT, else dev)")
     parser.add_argument("--no-wait", action="store_true", help="exit 0 at once if another run is busy")
+    parser.add_argument("--tenant", default=None,
+                        help="run only this tenant, with its own bookmarks and lock (default: every tenant)")
     parser.add_argument("--verbose", "-v", action="store_true", help="show every line on the console, not only the log file")
     args = parser.parse_args(argv)
     configure_logging()
     environment = args.environment or default_environment()
-    found = preflight.check(environment, args.job)
+    found = preflight.check(environment, args.job, tenant=args.tenant)
     preflight.report(found)
     if found.problems:
         return EXIT_CONFIG
     STOPPER.install()
-    return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose)
+    return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose,
+                      tenant=tap_rules.rules().label_key(args.tenant) if args.tenant else None)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,12 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
 
-from orchestrate import business_time
+from orchestrate import business_time, shared_locks
 from orchestrate.meltano_cli import PROJECT_ROOT, meltano_command
 from orchestrate.preflight import ISO_DATE
 from orchestrate.project_env import setting
@@ -42,12 +45,21 @@ class StateError(Exception):
     pass
 
 
+TENANT_SUFFIX = "tenant-"
+
+
+def tenant_suffix(tenant: str) -> str:
+    """The state id suffix of a one-tenant run (``run_job --tenant``): ``tenant-PK``; a label
+    with spaces or letters outside ASCII percent-encoded (``tenant-H%C3%A0%20N%E1%BB%99i``)."""
+    return TENANT_SUFFIX + quote(tenant, safe="")
+
+
 def _meltano(environment: str, *args: str) -> str:
     done = subprocess.run(meltano_command(environment, *args), cwd=PROJECT_ROOT, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise StateError(f"meltano {' '.join(args[:2])} failed: {last}")
+        raise StateError(f"meltano {' '.join(a for a in args[:3] if '://' not in a)} failed: {shared_locks.masked(last)}")
     return done.stdout
 
 
@@ -165,6 +177,33 @@ def show(environment: str) -> list[str]:
     return lines
 
 
+def export(environment: str, database_uri: str | None = None) -> dict:
+    """Every state id of the system database (``--database-uri``: another one) with its state."""
+    extra = ["--database-uri", database_uri] if database_uri else []
+    text = _meltano(environment, "state", *extra, "export").strip()
+    return json.loads(text.splitlines()[-1]) if text else {}
+
+
+def migrate(environment: str, target_uri: str) -> list[str]:
+    """Copy every bookmark of the current system database (``MELTANO_DATABASE_URI``, SQLite by
+    default) into another one (PostgreSQL), through Meltano's own export and import, then read it
+    back: the next run there goes on from exactly the same bookmarks. The source is left as it is."""
+    source = export(environment)
+    with tempfile.TemporaryDirectory(prefix="callio-state-") as folder:
+        path = Path(folder) / "state.json"
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(source))
+        _meltano(environment, "state", "--database-uri", target_uri, "import", str(path))
+    copied = export(environment, target_uri)
+    missing = [state_id for state_id, entry in source.items() if copied.get(state_id) != entry]
+    if missing:
+        raise StateError(f"the copy differs for {', '.join(sorted(missing))}: nothing was switched; "
+                         "run the migration again")
+    return [f"{state_id}: copied" for state_id in sorted(source)] + [
+        f"{len(source)} state ids copied and read back; now set MELTANO_DATABASE_URI to the new database in .env "
+        "on every machine (the old database is left as it was)"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestrate.state", description=__doc__.split("\n\n")[0])
     parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
@@ -179,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     filling.add_argument("--from", dest="start", required=True,
                          help="YYYY-MM-DD: from local midnight (business time zone); or YYYY-MM-DDTHH:MM:SSZ (UTC)")
     filling.add_argument("--stream", choices=INCREMENTAL, help="default: customers and calls")
+    moving = commands.add_parser("migrate", help="copy every bookmark into another system database (PostgreSQL)")
+    moving.add_argument("--to", dest="target", required=True, metavar="URI",
+                        help="the new MELTANO_DATABASE_URI, e.g. postgresql+psycopg://callio:...@db:5432/meltano")
     args = parser.parse_args(argv)
     environment = args.environment or setting("MELTANO_ENVIRONMENT") or "dev"
     if environment not in environments():
@@ -196,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         with exclusive_run(wait=False):
             if args.command == "reset":
                 done = reset(environment, args.stream, args.tenant)
+            elif args.command == "migrate":
+                done = migrate(environment, args.target)
             else:
                 done = backfill(environment, args.tenant, to_epoch_ms(args.start),
                                 [args.stream] if args.stream else list(INCREMENTAL))

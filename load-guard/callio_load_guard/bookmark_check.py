@@ -193,17 +193,56 @@ def invoked_through_meltano(environ: Mapping[str, str]) -> bool:
             and bool(environ.get("MELTANO_LOADER_NAME")) and bool(environ.get("MELTANO_ENVIRONMENT")))
 
 
-def state_id_of(extractor: str, environ: Mapping[str, str] = os.environ) -> str:
-    return (f"{environ.get('MELTANO_ENVIRONMENT', '')}:{extractor}-to-"
+def state_id_of(extractor: str, environ: Mapping[str, str] = os.environ,
+                suffix: str | None = None) -> str:
+    """Meltano's state id of `meltano run <extractor> <loader>` (with `--state-id-suffix`, as the
+    job runner's one-tenant runs use, `:<suffix>` at the end)."""
+    base = (f"{environ.get('MELTANO_ENVIRONMENT', '')}:{extractor}-to-"
             f"{environ.get('MELTANO_LOADER_NAME', '')}")
+    return f"{base}:{suffix}" if suffix else base
 
 
 class StateUnreadable(Exception):
     """The bookmarks could not be read from Meltano."""
 
 
+def one_tenant(state: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+    """The part of a state that is one tenant's: its partitions of every stream."""
+    bookmarks = {}
+    for stream, stream_state in ((state.get("singer_state") or {}).get("bookmarks") or {}).items():
+        mine = [p for p in (stream_state or {}).get("partitions") or []
+                if (p.get("context") or {}).get("tenant") == tenant]
+        if mine:
+            bookmarks[stream] = {"partitions": mine}
+    return {"singer_state": {"bookmarks": bookmarks}} if bookmarks else {}
+
+
+def seed_from_all_tenants(extractors: list[str], states: dict[str, dict[str, Any]], every: Mapping[str, Any],
+                          tenant: str, suffix: str, meltano: str,
+                          environ: Mapping[str, str] = os.environ) -> None:
+    """A tenant's first run of its own (job runner --tenant): its state id does not exist yet, so
+    it starts from the tenant's bookmarks in the all-tenant state id, instead of reading all over
+    again (or, with nothing there, from the start). Written at once, so the run and every later
+    one continue from it."""
+    for extractor in dict.fromkeys(extractors):
+        if extractor in states or state_id_of(extractor, environ, suffix) in every:
+            continue
+        base = every.get(state_id_of(extractor, environ)) or {}
+        mine = one_tenant(base.get("completed") or {}, tenant)
+        if not mine:
+            continue
+        state_id = state_id_of(extractor, environ, suffix)
+        done = _meltano(meltano, "state", "set", "--force", state_id, json.dumps(mine))
+        if done.returncode != 0:
+            raise StateUnreadable(f"meltano state set {state_id} exited {done.returncode}")
+        states[extractor] = mine
+        print(f"bookmark-check: {state_id}: tenant {tenant}'s first run of its own starts from its "
+              f"bookmarks in {state_id_of(extractor, environ)}", file=sys.stderr)
+
+
 def read_states(extractors: list[str], meltano: str,
-                environ: Mapping[str, str] = os.environ) -> dict[str, dict[str, Any]]:
+                environ: Mapping[str, str] = os.environ,
+                suffix: str | None = None, tenant: str | None = None) -> dict[str, dict[str, Any]]:
     """{extractor: its state as the next run will get it} for the extractors that have one.
 
     One `meltano state export` for all of them (each Meltano call is about a second of CPU, and
@@ -220,7 +259,7 @@ def read_states(extractors: list[str], meltano: str,
         raise StateUnreadable(f"meltano state export printed no JSON ({error})") from error
     states = {}
     for extractor in dict.fromkeys(extractors):
-        state_id = state_id_of(extractor, environ)
+        state_id = state_id_of(extractor, environ, suffix)
         entry = every.get(state_id)
         if entry is None:
             continue  # no bookmark yet: the first run reads from the start anyway
@@ -232,13 +271,15 @@ def read_states(extractors: list[str], meltano: str,
         if got.returncode != 0 or not got_lines:
             raise StateUnreadable(f"meltano state get {state_id} exited {got.returncode}")
         states[extractor] = json.loads(got_lines[-1])
+    if tenant is not None and suffix:
+        seed_from_all_tenants(extractors, states, every, tenant, suffix, meltano, environ)
     return states
 
 
 def check(extractor: str, state: Mapping[str, Any] | None,
-          meltano: str, environ: Mapping[str, str] = os.environ) -> int:
+          meltano: str, environ: Mapping[str, str] = os.environ, suffix: str | None = None) -> int:
     """Check one extractor's bookmarks (`state`: as read_states gave it; None: it has none)."""
-    state_id = state_id_of(extractor, environ)
+    state_id = state_id_of(extractor, environ, suffix)
     if not state:
         return EXIT_OK
     streams = {stream for stream, _, _ in _partitions(state)}
@@ -281,16 +322,22 @@ def main() -> None:
     parser.add_argument("extractors", nargs="+", metavar="extractor",
                         help="the extractors whose bookmarks to check (one job's extract steps)")
     parser.add_argument("--meltano", default="meltano", help="the meltano executable")
+    parser.add_argument("--state-id-suffix", default=None,
+                        help="the suffix of the run's state ids (meltano run --state-id-suffix)")
+    parser.add_argument("--tenant", default=None,
+                        help="with --state-id-suffix: the one tenant the run reads; a state id of its own "
+                             "that does not exist yet starts from its bookmarks in the all-tenant one")
     args = parser.parse_args()
     if not invoked_through_meltano(os.environ):
         print("bookmark-check: run it through Meltano on a loader of this project "
               "(meltano invoke <loader>:check-bookmarks <extractor>)", file=sys.stderr)
         sys.exit(EXIT_STATE)
     try:
-        states = read_states(args.extractors, args.meltano)
+        states = read_states(args.extractors, args.meltano, suffix=args.state_id_suffix, tenant=args.tenant)
     except StateUnreadable as error:
         print(f"bookmark-check: cannot read the bookmarks of {', '.join(args.extractors)} ({error}); "
               "the extract steps are skipped", file=sys.stderr)
         sys.exit(EXIT_STATE)
     # every extractor is checked, even after one failed; the worst exit code is the result
-    sys.exit(max(check(extractor, states.get(extractor), args.meltano) for extractor in args.extractors))
+    sys.exit(max(check(extractor, states.get(extractor), args.meltano, suffix=args.state_id_suffix)
+                 for extractor in args.extractors))

@@ -13,6 +13,7 @@ from tap_callio.settings import CONFIG_SCHEMA
 OLD_NAMES = {
     "accounts": "CALLIO_ACCOUNTS_JSON",
     "accounts_file": "CALLIO_ACCOUNTS_FILE",
+    "tenants": "new (one tenant per run)",
     "api_url": "CALLIO_API_BASE_URL",
     "refused_logins_file": "new (set by the job runner)",
     "page_size": "API_PAGE_SIZE",

@@ -138,3 +138,32 @@ def check_accounts(raw: t.Any, where: str) -> list[dict]:
         first_seen[key] = position
         accounts.append({**item, "tenant": key})
     return accounts
+
+
+def wanted_tenants(value: t.Any) -> list[str] | None:
+    """The ``tenants`` setting: a list of labels, or text (JSON list, or labels separated by
+    commas, as an environment variable carries them); None or empty: every account."""
+    if value is None or value in ("", []):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            value = parse_accounts_json(text, "setting tenants")
+        else:
+            value = [part for part in text.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
+        raise ConfigProblem("setting tenants must be a list of tenant labels")
+    return [label_key(label) for label in value] or None
+
+
+def select_tenants(accounts: list[dict], wanted: list[str] | None) -> list[dict]:
+    """The accounts of the wanted labels (every account when None); a label that is no account's
+    is refused (a typo would otherwise sync nothing and say so nowhere)."""
+    if wanted is None:
+        return accounts
+    known = {account["tenant"] for account in accounts}
+    unknown = [label for label in wanted if label not in known]
+    if unknown:
+        raise ConfigProblem(f"setting tenants names {', '.join(map(repr, unknown))}, which no account has "
+                            f"(accounts: {', '.join(sorted(known))})")
+    return [account for account in accounts if account["tenant"] in wanted]

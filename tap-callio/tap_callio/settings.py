@@ -42,6 +42,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         description="Path of a JSON file holding the same list as `accounts` (used when `accounts` is absent).",
     ),
+    th.Property(
+        "tenants",
+        th.CustomType({"type": ["array", "string", "null"], "items": {"type": "string"}}),
+        description=(
+            "Labels of the accounts this run syncs (a list, or labels separated by commas); unset: every "
+            "account. The job runner's --tenant sets it, with a state id of the tenant's own."
+        ),
+    ),
     th.Property("api_url", th.StringType, default=DEFAULT_API_URL, description="API base URL."),
     th.Property(
         "refused_logins_file",
@@ -206,7 +214,7 @@ def load_accounts(config: t.Mapping[str, t.Any]) -> list[dict]:
         where = f"accounts_file {config['accounts_file']}"
     elif not raw:
         raise ConfigProblem("no accounts configured: set 'accounts' or 'accounts_file'")
-    return rules.check_accounts(raw, where)
+    return rules.select_tenants(rules.check_accounts(raw, where), rules.wanted_tenants(config.get("tenants")))
 
 
 def accounts_source(config: t.Mapping[str, t.Any]) -> str:

@@ -211,3 +211,12 @@ def test_page_size_out_of_range(page_size):
 def test_start_date_that_reads_nothing_is_refused(start_date, fragment):
     run = run_tap({"api_url": "http://127.0.0.1:9", "accounts": GOOD, "start_date": start_date})
     _check_rejected(run, fragment)
+
+
+def test_tenants_setting_picks_accounts_and_refuses_an_unknown_label(clean_sim):
+    run = run_tap(base_config(clean_sim, tenants="HN"), catalog=catalog_with("groups"))
+    assert run.returncode == 0, run.stderr
+    assert {record["tenant"] for record in run.records("groups")} == {"HN"}
+    assert set(run.sync_log()) == {("HN", "groups")}
+    _check_rejected(run_tap({"api_url": "http://127.0.0.1:9", "accounts": GOOD, "tenants": ["PK", "XX"]}),
+                    "setting tenants names 'XX'")

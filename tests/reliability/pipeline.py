@@ -35,9 +35,10 @@ JOB_ALL = ["tap-callio--customers", "target-duckdb", "tap-callio--calls", "targe
 
 
 class Pipeline:
-    def __init__(self, sim, base_env: dict[str, str], workdir: Path):
+    def __init__(self, sim, base_env: dict[str, str], workdir: Path, root: Path = PROJECT_ROOT):
         self.sim = sim
         self.workdir = workdir
+        self.root = root  # the project folder the commands run in (tests/multi: a copy, another machine)
         self.accounts_file = workdir / "accounts.json"
         sim.write_accounts_file(self.accounts_file)
         self.env = dict(base_env)
@@ -72,7 +73,7 @@ class Pipeline:
     def run(self, command: list[str], name: str, env: dict[str, str] | None = None) -> Finished:
         log = self._log(name)
         with log.open("w") as out:
-            code = subprocess.run(command, cwd=PROJECT_ROOT, env=env or self.env, stdout=out,
+            code = subprocess.run(command, cwd=self.root, env=env or self.env, stdout=out,
                                   stderr=subprocess.STDOUT, check=False).returncode
         return Finished(code, log)
 
@@ -89,7 +90,7 @@ class Pipeline:
     def start(self, command: list[str], name: str, env: dict[str, str] | None = None) -> Started:
         log = self._log(name)
         out = log.open("w")
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env or self.env, stdout=out,
+        process = subprocess.Popen(command, cwd=self.root, env=env or self.env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         return Started(process, log)
@@ -110,14 +111,14 @@ class Pipeline:
         """Every state id of the environment and its JSON as the next run gets it: one
         `meltano state export`, and `meltano state get` (Meltano's own merge) for a state that
         holds a partial part."""
-        exported = subprocess.run(self.meltano_command("state", "export"), cwd=PROJECT_ROOT, env=self.env,
+        exported = subprocess.run(self.meltano_command("state", "export"), cwd=self.root, env=self.env,
                                   capture_output=True, text=True, check=True)
         states = {}
         for state_id, entry in json.loads(exported.stdout.strip().splitlines()[-1]).items():
             if not state_id.startswith(ENVIRONMENT + ":"):
                 continue
             if entry.get("partial"):
-                got = subprocess.run(self.meltano_command("state", "get", state_id), cwd=PROJECT_ROOT,
+                got = subprocess.run(self.meltano_command("state", "get", state_id), cwd=self.root,
                                      env=self.env, capture_output=True, text=True, check=True)
                 states[state_id] = json.loads(got.stdout.strip().splitlines()[-1])
             else:

@@ -19,9 +19,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from postgres import running_postgres
 
 from callio_sim.testing import running_simulator
+from support.postgres import running_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "tap-callio" / "README.md"

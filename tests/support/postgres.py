@@ -1,4 +1,5 @@
-"""A private PostgreSQL server for one test module: Debian's binaries (package `postgresql`,
+"""A private PostgreSQL server for one test module (tests/singer: a target's database; tests/multi:
+Meltano's system database shared by two copies of the project): Debian's binaries (package `postgresql`,
 installed by scripts/test.sh), a fresh cluster in a temporary folder, a free port on 127.0.0.1,
 trust authentication. Root cannot run postgres, so as root the server runs as the `postgres`
 user through runuser."""
@@ -35,6 +36,27 @@ class PostgresServer:
     bin_dir: Path
     user: str = "postgres"
     database: str = "postgres"
+    data: Path | None = None
+    log: Path | None = None
+    run_as: list[str] = dataclasses.field(default_factory=list)
+    options: str = ""
+
+    def uri(self, database: str | None = None) -> str:
+        """The SQLAlchemy URI Meltano takes (MELTANO_DATABASE_URI)."""
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def create_database(self, name: str) -> str:
+        self.query(f'create database "{name}"')
+        return self.uri(name)
+
+    def stop(self) -> None:
+        """Stop the server at once (a database host going down)."""
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                       capture_output=True, check=True)
+
+    def start(self) -> None:
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
+                        "-o", self.options, "start"], capture_output=True, check=True)
 
     def query(self, sql: str) -> list[tuple[str, ...]]:
         """Rows of a query as text tuples (psql, unaligned, tab-separated)."""
@@ -71,7 +93,7 @@ def running_postgres() -> t.Iterator[PostgresServer]:
                               "-o", options, "start"], capture_output=True, text=True, check=False)
     try:
         assert started.returncode == 0, f"{started.stderr}\n{log.read_text() if log.exists() else ''}"
-        yield PostgresServer(port=port, bin_dir=bin_dir)
+        yield PostgresServer(port=port, bin_dir=bin_dir, data=data, log=log, run_as=run_as, options=options)
     finally:
         subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
                        capture_output=True, check=False)

@@ -1,0 +1,173 @@
+"""Locks shared by every machine of a team: PostgreSQL advisory locks in Meltano's system database.
+
+With ``MELTANO_DATABASE_URI=postgresql+psycopg://...`` several machines share the bookmarks, so
+the file lock of one machine (``run_lock``) no longer keeps two runs of the same tenant apart.
+Meltano's own check of a running job works only inside one system database and its state lock
+covers only the moment state is read or written. So the job runner also takes, on one
+connection of its own to that database:
+
+- ``extract`` locks, one per tenant it reads (all the tenants of the accounts for an all-tenant
+  run, taken in sorted order so that two runs never wait for each other crosswise), held for the
+  whole job: two machines never extract the same tenant's streams at once;
+- the ``transform`` lock around the dbt step: two machines never build the final tables at once
+  (their MERGEs would collide), while their extractions of different tenants go side by side.
+
+Session-level advisory locks end with the connection. The runner hands the connection's socket
+to every task it starts (as it does the lock file), so a runner killed outright keeps its locks
+while its task lives. Who holds a lock (host, PID, job, since when) is kept in the table
+``callio_run_locks`` of the same database, for the one line a waiting run prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+from orchestrate.project_env import setting
+
+DEFAULT_LOCK_WAIT_S = 6 * 3600.0  # the longest a run waits for another machine's run of the same tenant
+POLL_S = 1.0
+HOLDERS = "callio_run_locks"
+
+
+def database_uri() -> str | None:
+    """Meltano's system database when it is PostgreSQL (the shared mode), else None."""
+    uri = setting("MELTANO_DATABASE_URI") or ""
+    return uri if uri.startswith(("postgresql", "postgres:")) else None
+
+
+PASSWORD_IN_URI = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+
+
+def masked(text: str) -> str:
+    """A URI, or a text holding URIs, with each password as ``***``: what messages show."""
+    return PASSWORD_IN_URI.sub(r"\1***@", text)
+
+
+def conninfo(uri: str) -> str:
+    """SQLAlchemy's ``postgresql+psycopg://`` (Meltano's form) as libpq's ``postgresql://``."""
+    scheme, rest = uri.split("://", 1)
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else uri
+
+
+def connect(uri: str, timeout_s: float = 10.0):
+    import psycopg  # noqa: PLC0415 (only the shared mode needs it)
+
+    return psycopg.connect(conninfo(uri), autocommit=True, connect_timeout=max(1, int(timeout_s)))
+
+
+def reachable_problem(uri: str) -> str | None:
+    """One line when the database cannot be reached (naming the variable, never the password)."""
+    try:
+        with connect(uri, timeout_s=5):
+            return None
+    except Exception as exc:  # noqa: BLE001 - every failure is the same line for an operator
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        password = urlsplit(uri).password
+        if password:
+            reason = reason.replace(password, "***")
+        return (f"MELTANO_DATABASE_URI={masked(uri)} (Meltano's system database: bookmarks, run locks) "
+                f"cannot be reached: {reason}")
+
+
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(setting("CALLIO_LOCK_WAIT") or DEFAULT_LOCK_WAIT_S))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT_S
+
+
+def key_number(key: str) -> int:
+    """A stable signed 64-bit number of a lock name (pg_advisory_lock takes a bigint)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def extract_key(environment: str, tenant: str) -> str:
+    return f"callio:{environment}:extract:{tenant}"
+
+
+def transform_key(environment: str) -> str:
+    return f"callio:{environment}:transform"
+
+
+class Busy(Exception):
+    """Another machine's run holds a lock (the message says which, where and since when)."""
+
+
+class SharedLocks:
+    """One connection to the system database, holding this run's advisory locks."""
+
+    def __init__(self, uri: str, job: str) -> None:
+        self.connection = connect(uri)
+        self.job = job
+        self.held: list[str] = []
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"create table if not exists {HOLDERS} (key text primary key, host text, pid integer, "
+                           "job text, since timestamptz)")
+
+    @property
+    def fd(self) -> int:
+        """The connection's socket: handed to the tasks, it keeps the locks while they live."""
+        return self.connection.pgconn.socket
+
+    def _try(self, key: str) -> bool:
+        with self.connection.cursor() as cursor:
+            got = cursor.execute("select pg_try_advisory_lock(%s)", (key_number(key),)).fetchone()[0]
+            if got:
+                cursor.execute(f"insert into {HOLDERS} values (%s, %s, %s, %s, now()) on conflict (key) do update "
+                               "set host = excluded.host, pid = excluded.pid, job = excluded.job, since = now()",
+                               (key, socket.gethostname(), os.getpid(), self.job))
+        return bool(got)
+
+    def holder(self, key: str) -> str:
+        with self.connection.cursor() as cursor:
+            row = cursor.execute(f"select host, pid, job, since from {HOLDERS} where key = %s", (key,)).fetchone()
+        if row is None:
+            return f"another run holds {key}"
+        host, pid, job, since = row
+        local = since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"{key} is held by job {job} on {host} (PID {pid}) since {local}"
+
+    def acquire(self, keys: list[str], *, wait: bool, on_wait: Callable[[str], None] | None = None) -> None:
+        """Take every key (sorted), waiting up to CALLIO_LOCK_WAIT for each; Busy when not."""
+        deadline = time.monotonic() + (lock_wait() if wait else 0.0)
+        for key in sorted(set(keys) - set(self.held)):
+            told = False
+            while not self._try(key):
+                if time.monotonic() >= deadline:
+                    waited = "" if not wait else f" (waited {lock_wait():.0f} s, CALLIO_LOCK_WAIT)"
+                    raise Busy(self.holder(key) + waited)
+                if on_wait is not None and not told:
+                    on_wait(f"waiting: {self.holder(key)}")
+                    told = True
+                time.sleep(POLL_S)
+            self.held.append(key)
+
+    def release(self, keys: list[str]) -> None:
+        for key in [k for k in keys if k in self.held]:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"delete from {HOLDERS} where key = %s and pid = %s and host = %s",
+                               (key, os.getpid(), socket.gethostname()))
+                cursor.execute("select pg_advisory_unlock(%s)", (key_number(key),))
+            self.held.remove(key)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.release(list(self.held))
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+    @contextlib.contextmanager
+    def holding(self, keys: list[str], *, wait: bool, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        self.acquire(keys, wait=wait, on_wait=on_wait)
+        try:
+            yield
+        finally:
+            self.release(keys)

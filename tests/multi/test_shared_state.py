@@ -1,0 +1,116 @@
+"""Beyond one server: bookmarks in PostgreSQL, one tenant per run, locks shared by every machine.
+
+- an existing SQLite system database's bookmarks move to PostgreSQL (orchestrate.state migrate),
+  and another machine's first one-tenant run goes on from them: nothing read again, nothing
+  skipped;
+- the same tenant started on two machines at once is never extracted twice at the same time; a
+  runner killed outright keeps the tenant's lock while its task lives; the data ends exactly once;
+- the database stopped in the middle of a run fails the run (non-zero exit) and leaves the
+  bookmark where it was.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from orchestrate import run_lock
+from reliability.checks import assert_final_tables_match_truth
+from reliability.pipeline import TENANTS
+
+SLOW_CALLS = [{"fault": "slow", "delay": 0.4, "endpoints": ["/call"]}]
+TENANT_CALLS = "demo:tap-callio--calls-to-target-duckdb:tenant-PK"
+
+
+def sync_log(machine, tenant: str, stream: str) -> list[dict]:
+    rows = machine.query(f"select run_id, bookmark_start, bookmark_reached, started_at, finished_at "
+                         f"from raw.sync_log where tenant = '{tenant}' and stream = '{stream}' order by started_at")
+    keys = ("run_id", "bookmark_start", "bookmark_reached", "started_at", "finished_at")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def test_sqlite_bookmarks_move_to_postgres_and_another_machine_goes_on_from_them(team, postgres):
+    crew = team(shared=True)
+    first = crew.machine("a", database_uri=f"sqlite:///{crew.base / 'a-meltano.db'}")
+    ran = first.run(first.run_job_command("callio-all"), "all-tenants-on-sqlite")
+    assert ran.returncode == 0, ran.tail()
+    reached = sync_log(first, "PK", "calls")[-1]["bookmark_reached"]
+
+    moved = subprocess.run([sys.executable, "-m", "orchestrate.state", "--environment=demo", "migrate", "--to",
+                            crew.database_uri], cwd=first.root, env=first.env, capture_output=True, text=True,
+                           check=False)
+    assert moved.returncode == 0, moved.stderr
+    assert "state ids copied and read back" in moved.stdout, moved.stdout
+
+    second = crew.machine("b")
+    goes_on = second.run(second.run_job_command("callio-calls", "--tenant", "PK", "--verbose"), "pk-on-b")
+    assert goes_on.returncode == 0, goes_on.tail()
+    assert f"{TENANT_CALLS}: tenant PK's first run of its own starts from its bookmarks" in goes_on.output, \
+        goes_on.tail()
+    started = sync_log(second, "PK", "calls")[-1]
+    assert started["bookmark_start"] == reached, (started, reached)  # neither from the start nor past it
+    assert {row[0] for row in second.query("select distinct tenant from raw.sync_log where run_id = "
+                                           f"'{started['run_id']}'")} == {"PK"}
+    assert_final_tables_match_truth(second, TENANTS, tables=("call_log", "customer"))
+
+
+def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
+    crew = team(shared=True)
+    a, b = crew.machine("a"), crew.machine("b")
+    ready = a.run(a.run_job_command("callio-all"), "first-sync")
+    assert ready.returncode == 0, ready.tail()
+    a.sim.set_faults(SLOW_CALLS)
+    for machine in (a, b):
+        machine.env["TAP_CALLIO_PAGE_SIZE"] = "10"
+
+    first = a.start(a.run_job_command("callio-calls", "--tenant", "PK", "--verbose"), "pk-on-a")
+    assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
+    second = b.start(b.run_job_command("callio-calls", "--tenant", "PK", "--verbose"), "pk-on-b")
+    assert second.wait_for(lambda text: "waiting:" in text), second.tail()
+    said = [line for line in second.output.splitlines() if "waiting:" in line]
+    assert re.search(r"callio:demo:extract:PK is held by job callio-calls on \S+ \(PID \d+\)", said[0]), said
+
+    assert first.kill(), "the first run ended before the kill: the test proves nothing"
+    lock = Path(a.env["CALLIO_RUN_LOCK"])
+    orphans = run_lock.leftovers(lock.with_name(lock.name + ".pids"))
+    deadline = time.monotonic() + 5
+    while orphans and time.monotonic() < deadline:  # the killed runner's task still holds the tenant
+        assert "task started" not in second.output, "machine b extracted PK beside machine a's task"
+        orphans = [p for p in orphans if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.2)
+    a.sim.clear_faults()
+    assert second.finish() == 0, second.tail()
+
+    runs = sync_log(b, "PK", "calls")
+    for earlier, later in zip(runs, runs[1:]):
+        assert earlier["finished_at"] <= later["started_at"], f"two extractions of PK overlapped: {runs}"
+    assert_final_tables_match_truth(b, TENANTS, tables=("call_log",))
+
+
+def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team, postgres):
+    crew = team(shared=True)
+    a = crew.machine("a")
+    ready = a.run(a.run_job_command("callio-calls", "--tenant", "PK"), "first-sync")
+    assert ready.returncode == 0, ready.tail()
+    before = a.state()[TENANT_CALLS]
+    a.sim.set_faults(SLOW_CALLS)
+    a.env["TAP_CALLIO_PAGE_SIZE"] = "10"
+    a.env["TAP_CALLIO_RECONCILIATION_INTERVAL_HOURS"] = "0"  # re-read days, so the run takes a while
+    running = a.start(a.run_job_command("callio-calls", "--tenant", "PK", "--verbose"), "database-goes-down")
+    assert running.wait_for(lambda text: "tenant PK stream calls: reading" in text), running.tail()
+    postgres.stop()
+    try:
+        code = running.finish(timeout=300)
+    finally:
+        postgres.start()
+    a.sim.clear_faults()
+    assert code != 0, running.tail()
+    assert a.state()[TENANT_CALLS] == before, "a bookmark moved while its database was down"
+    again = a.run(a.run_job_command("callio-calls", "--tenant", "PK"), "after-the-database-is-back")
+    assert again.returncode == 0, again.tail()
+    assert_final_tables_match_truth(a, ["PK"], tables=("call_log",))
