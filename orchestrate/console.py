@@ -135,23 +135,31 @@ class JobConsole:
                           style={"OK": None, BEHIND: "yellow"}.get(run.status, "red"))
         if runs:
             self.console.print(table)
-        for run in runs:
-            if run.status == BEHIND:
-                self._print(f"  BEHIND {run.tenant}/{run.stream}: {run.reason or 'see the log file'}", style="yellow")
-            elif run.status != "OK":
-                reason = run.reason or "see the log file"
-                self._print(f"  FAILED {run.tenant}/{run.stream} ({run.status}): {reason}", style="red")
-        for task in report.tasks:
-            if task.returncode == 0:
-                continue  # each finished task already has its line above
-            mark = "not run" if task.returncode is None else f"FAILED (exit {task.returncode})"
-            line = f"  task {task.task:<38} {mark:<16} {task.seconds:>5.0f}s"
-            if task.returncode not in (0, None) and task.last_error:
-                line += f"  {task.last_error}"
-            self._print(line, style=None if task.returncode in (0, None) else "red")
+        for line, style in problem_lines(report):
+            self._print(f"  {line}", style=style)
         ok = report.exit_code == 0
         self._print(f"job {report.job} ({report.environment}): {outcome(report)}; full log: {report.log_file}",
                     style="green" if ok else "bold red")
+
+
+def problem_lines(report: JobReport) -> list[tuple[str, str | None]]:
+    """Each tenant × stream that is not OK and each task that did not end well, with its one-line
+    reason, and the style it is shown in: the same words on the console and in a notification."""
+    lines: list[tuple[str, str | None]] = []
+    for run in sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream)):
+        if run.status == BEHIND:
+            lines.append((f"BEHIND {run.tenant}/{run.stream}: {run.reason or 'see the log file'}", "yellow"))
+        elif run.status != "OK":
+            lines.append((f"FAILED {run.tenant}/{run.stream} ({run.status}): {run.reason or 'see the log file'}", "red"))
+    for task in report.tasks:
+        if task.returncode == 0:
+            continue  # each finished task already has its line above
+        mark = "not run" if task.returncode is None else f"FAILED (exit {task.returncode})"
+        line = f"task {task.task:<38} {mark:<16} {task.seconds:>5.0f}s"
+        if task.returncode not in (0, None) and task.last_error:
+            line += f"  {task.last_error}"
+        lines.append((line, None if task.returncode in (0, None) else "red"))
+    return lines
 
 
 def outcome(report: JobReport) -> str:

@@ -30,6 +30,10 @@ def crontab_lines(environment: str, names: list[str] | None, python: str) -> lis
         run = f"{shlex.quote(python)} -m orchestrate.run_job --no-wait --environment={environment} {slot.schedule.job}"
         lines.append(f"# {slot.utc} UTC: {slot.schedule.name}")
         lines.append(f"{slot.minute} {slot.hour} * * * cd {root} && mkdir -p logs && {run} >> logs/cron.log 2>&1")
+    check = f"{shlex.quote(python)} -m orchestrate.freshness --environment={environment}"
+    lines.append("# hourly: is every tenant's data recent enough? (orchestrate.freshness; a night without any run too)")
+    minute, hour = slots.FRESHNESS.cron.split()[:2]
+    lines.append(f"{minute} {hour} * * * cd {root} && mkdir -p logs && {check} >> logs/cron.log 2>&1")
     return lines
 
 

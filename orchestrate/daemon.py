@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from croniter import croniter
 
-from orchestrate import business_time, preflight, run_logs
+from orchestrate import business_time, preflight, run_logs, slots
 from orchestrate.meltano_cli import Schedule
 from orchestrate.run_job import configure_logging, default_environment, run_locked
 from orchestrate.slots import all_schedules, schedules_for
@@ -71,6 +72,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def check_freshness(environment: str) -> None:
+    """The hourly dead man's switch (orchestrate.freshness): its stale lines into the daemon log;
+    it notifies by itself. Read-only, so it needs no run lock."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "orchestrate.freshness", f"--environment={environment}"],
+                              capture_output=True, text=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        log.error("freshness check did not end within 600 s")
+        return
+    stale = [line for line in done.stdout.splitlines() if line.startswith("STALE")]
+    for line in stale:
+        log.error("freshness: %s", line)
+    if done.returncode not in (0, 1):
+        log.error("freshness check failed (exit %d): %s", done.returncode, done.stderr.strip()[-300:])
+    elif not stale:
+        log.info("freshness: every tenant and stream is recent enough")
+
+
 def serve(environment: str, chosen: list[Schedule], stopper: Stopper, *, now: bool = False) -> int:
     """Run the slots until a stop; returns the exit code (non-zero if a run had to be stopped)."""
     planner = Planner(chosen, utcnow())
@@ -83,6 +102,10 @@ def serve(environment: str, chosen: list[Schedule], stopper: Stopper, *, now: bo
         log.info("next: %s (job %s) at %s", schedule.name, schedule.job, due.isoformat())
         if stopper.requested.wait(max(0.0, (due - utcnow()).total_seconds())):
             break
+        if schedule.job == slots.FRESHNESS_JOB:
+            check_freshness(environment)
+            planner.done(schedule, utcnow())
+            continue
         log.info("slot %s %s: job %s starting", schedule.name, due.isoformat(), schedule.job)
         code = run_locked(environment, schedule.job, wait=True, stopper=stopper)
         log.log(logging.INFO if code == 0 else logging.ERROR, "slot %s: job %s exit %d", schedule.name, schedule.job, code)
@@ -112,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         log.error("no schedules to run for environment %s", environment)
         return 2
+    chosen = slots.with_freshness(chosen)
     if args.list:
         now = utcnow()
         for s in chosen:

@@ -38,6 +38,7 @@ from orchestrate import (
     bigquery_project,
     events,
     hygiene,
+    notify,
     preflight,
     run_logs,
     schema_changes,
@@ -236,6 +237,7 @@ class JobRun:
                        detail=not stopped)
         self.report.save(self.log_path.with_suffix(".json"))
         self.view.summary(self.report)
+        notify.after_job(self.report)  # one message when it did not end well (CALLIO_NOTIFY_URLS)
         return code
 
     def apply_schema_changes(self, tasks: list[str], log_file: TextIO) -> None:
@@ -454,6 +456,7 @@ def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False,
     except (Busy, shared_locks.Busy) as busy:
         if wait:  # waited CALLIO_LOCK_WAIT for another machine's run: this run did not happen
             log.error("job %s not run: %s", job, busy)
+            notify.send(notify.not_started_message(environment, job, [f"not run: {busy}"], configuration=False))
             return EXIT_FAILED
         log.warning("job %s skipped: %s", job, busy)
         return 0
@@ -499,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     found = preflight.check(environment, args.job, tenant=args.tenant)
     preflight.report(found)
     if found.problems:
+        notify.send(notify.not_started_message(environment, args.job, found.problems))  # a night that never started
         return EXIT_CONFIG
     STOPPER.install()
     return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose,

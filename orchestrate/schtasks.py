@@ -33,14 +33,18 @@ def schtasks_lines(environment: str, names: list[str] | None, root: PureWindowsP
     chosen = slots.schedules_for(environment, slots.all_schedules(environment), names)
     runner = root / "scripts" / "windows" / "run_job.cmd"
     lines = ["@echo off", *(f"rem Callio ELT ({environment}): {note}" for note in slots.timezone_note())]
+    account = "/RU SYSTEM" if run_as.upper() == "SYSTEM" else f'/RU "{run_as}" /RP *'
     for slot in slots.local_times(chosen):
         name = f"{TASK_FOLDER}\\{slot.schedule.name} {slot.hour:02d}{slot.minute:02d}"
         # /TR is one string: the inner quotes keep a path with spaces whole.
         action = f'\\"{runner}\\" {environment} {slot.schedule.job}'
         lines.append(f"rem {slot.utc} UTC: {slot.schedule.name}, job {slot.schedule.job}")
-        account = "/RU SYSTEM" if run_as.upper() == "SYSTEM" else f'/RU "{run_as}" /RP *'
         lines.append(f'schtasks /Create /F /TN "{name}" /SC DAILY /ST {slot.hour:02d}:{slot.minute:02d} '
                      f'{account} /TR "{action}"')
+    # hourly: is every tenant's data recent enough? (run_job.cmd runs orchestrate.freshness for it)
+    check = f'\\"{runner}\\" {environment} {slots.FRESHNESS_JOB}'
+    lines.append("rem hourly: the freshness check, a night without any run is reported too")
+    lines.append(f'schtasks /Create /F /TN "{TASK_FOLDER}\\freshness" /SC HOURLY /ST 00:15 {account} /TR "{check}"')
     return lines
 
 

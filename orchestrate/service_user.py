@@ -54,6 +54,29 @@ WantedBy=multi-user.target
 """
 
 
+FRESHNESS_SERVICE = """[Unit]
+Description=Callio ELT freshness check (is every tenant's data recent enough?)
+
+[Service]
+Type=oneshot
+User={user}
+Group={group}
+WorkingDirectory={root}
+Environment=HOME={home}
+ExecStart={python} -m orchestrate.freshness --environment={environment}
+"""
+FRESHNESS_TIMER = """[Unit]
+Description=Hourly Callio ELT freshness check, independent of the daemon
+
+[Timer]
+OnCalendar=*-*-* *:15:00
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+"""
+
+
 def writable_folders(environment: str) -> list[Path]:
     """Every folder a run writes into (created if missing), in the order they are given out."""
     system = hygiene.meltano_system_dir()
@@ -151,10 +174,10 @@ def _as_user(user: str, command: list[str], cwd: Path | None = None) -> bool:
     return done.returncode == 0
 
 
-def unit(user: str, environment: str) -> str:
+def unit(user: str, environment: str, template: str = UNIT) -> str:
     group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name if _exists(user) else user
-    return UNIT.format(user=user, group=group, root=PROJECT_ROOT, home=home(), python=shlex.quote(sys.executable),
-                       environment=environment)
+    return template.format(user=user, group=group, root=PROJECT_ROOT, home=home(), python=shlex.quote(sys.executable),
+                           environment=environment)
 
 
 def _exists(user: str) -> bool:
@@ -171,10 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else prod")
     parser.add_argument("--create", action="store_true", help="(root) create the user if missing, give it its folders")
     parser.add_argument("--unit", action="store_true", help="print the systemd unit for this user and project")
+    parser.add_argument("--freshness-service", action="store_true",
+                        help="print callio-freshness.service (the hourly freshness check, run by the timer)")
+    parser.add_argument("--freshness-timer", action="store_true", help="print callio-freshness.timer (hourly)")
     args = parser.parse_args(argv)
     environment = args.environment or setting("MELTANO_ENVIRONMENT") or "prod"
-    if args.unit:
-        print(unit(args.user, environment), end="")
+    if args.unit or args.freshness_service:
+        print(unit(args.user, environment, UNIT if args.unit else FRESHNESS_SERVICE), end="")
+        return 0
+    if args.freshness_timer:
+        print(FRESHNESS_TIMER, end="")
         return 0
     folders, files = writable_folders(environment), readable_files(environment)
     if args.create:

@@ -24,6 +24,10 @@ from orchestrate.meltano_cli import Schedule, schedules
 from orchestrate.project_env import setting
 
 BIGQUERY_SUFFIX = "-bq"
+# The hourly freshness check (orchestrate.freshness), beside the jobs in every scheduler: a night
+# without any run is reported too. At :15, away from the jobs' slots; not a Meltano job.
+FRESHNESS_JOB = "freshness"
+FRESHNESS = Schedule("freshness", "15 * * * *", FRESHNESS_JOB)
 HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 RUN_TIMES = "SCHEDULER_RUN_TIMES_UTC"
 STAFF_TIME = "SCHEDULER_STAFF_GROUP_TIME_UTC"
@@ -85,6 +89,11 @@ def schedules_for(environment: str, every: list[Schedule], names: list[str] | No
     return [s for s in every if s.name.endswith(BIGQUERY_SUFFIX) == want_bigquery]
 
 
+def with_freshness(chosen: list[Schedule]) -> list[Schedule]:
+    """The chosen job slots and the hourly freshness check."""
+    return [*chosen, FRESHNESS]
+
+
 # --- local time for cron and Task Scheduler ---------------------------------------------------
 
 @dataclass(frozen=True)
@@ -131,6 +140,8 @@ def local_times(chosen: list[Schedule]) -> list[LocalSlot]:
     offset = utc_offset()
     found = []
     for schedule in chosen:
+        if schedule.job == FRESHNESS_JOB:
+            continue  # hourly, the same in every time zone: the generators write it themselves
         for hour, minute in daily_times(schedule.cron):
             local = datetime(2000, 1, 2, hour, minute) + offset
             found.append(LocalSlot(schedule, f"{hour:02d}:{minute:02d}", local.hour, local.minute))

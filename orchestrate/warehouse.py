@@ -21,6 +21,22 @@ SCHEMA_CHANGES = "callio_schema_changes"
 PROBE_TABLE = "call_log"  # a final table every job's build creates: its absence means a new warehouse
 
 
+class Busy(Exception):
+    """The DuckDB file is being written by another process (a job): it cannot be read now."""
+
+
+def _as_utc(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+LAST_OK_SQL = ("select tenant, stream, max(finished_at) from {table} where status = 'OK' "
+               "group by tenant, stream")
+
+
 def raw_tables() -> list[str]:
     """The raw tables: one per stream of the tap (its committed catalog is their one list)."""
     return [stream["tap_stream_id"] for stream in json.loads(CATALOG_FILE.read_text())["streams"]]
@@ -34,7 +50,12 @@ class DuckDB:
     def _connect(self, *, read_only: bool) -> Iterator:
         import duckdb  # noqa: PLC0415 (BigQuery jobs never need it)
 
-        connection = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            connection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise Busy(f"the warehouse file {self.path} is held by another process (a job writing it)") from None
         try:
             yield connection
         finally:
@@ -63,6 +84,16 @@ class DuckDB:
                                "(id varchar, version varchar, applied_at timestamp)")
             connection.executemany(f'insert into "{self.raw}".{SCHEMA_CHANGES} values (?, ?, ?)',
                                    [(change_id, version, now) for change_id, version in changes])
+
+    def last_successful_loads(self) -> dict[tuple[str, str], dt.datetime]:
+        """{(tenant, stream): when its newest OK run ended (UTC)}, from the raw sync_log."""
+        if not self.path.exists():
+            return {}
+        with self._connect(read_only=True) as connection:
+            if (self.raw, "sync_log") not in self._tables(connection):
+                return {}
+            rows = connection.execute(LAST_OK_SQL.format(table=f'"{self.raw}".sync_log')).fetchall()
+        return {(tenant, stream): _as_utc(at) for tenant, stream, at in rows if at is not None}
 
     def raw_tenants(self) -> dict[str, int]:
         """Every tenant label in the raw tables, exactly as loaded (spaces and all), with its rows."""
@@ -124,6 +155,12 @@ class BigQuery:
         for change_id, version in changes:
             self._run(f"INSERT INTO {table} (id, version, applied_at) VALUES (@id, @version, CURRENT_TIMESTAMP())",
                       id=change_id, version=version).result()
+
+    def last_successful_loads(self) -> dict[tuple[str, str], dt.datetime]:
+        if not self._exists(self.raw, "sync_log"):
+            return {}
+        rows = self._run(LAST_OK_SQL.format(table=self._table(self.raw, "sync_log"))).result()
+        return {(tenant, stream): _as_utc(at) for tenant, stream, at in rows if at is not None}
 
     def raw_tenants(self) -> dict[str, int]:
         counts: dict[str, int] = {}

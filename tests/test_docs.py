@@ -59,3 +59,10 @@ def test_the_release_has_a_version_a_changelog_entry_and_an_upgrade_command():
         assert "bash scripts/upgrade.sh" in readme and "CHANGELOG.md" in readme
     changes = yaml.safe_load((PROJECT_ROOT / "transform" / "schema_changes.yml").read_text())["changes"]
     assert len({change["id"] for change in changes}) == len(changes), "a schema change id is reused"
+
+
+def test_both_readmes_say_how_to_get_a_telegram_or_e_mail_alert():
+    for readme in (README, README_VI):
+        assert "CALLIO_NOTIFY_URLS='tgram://" in readme and "CALLIO_NOTIFY_URLS='mailtos://" in readme
+        assert "python -m orchestrate.notify test" in readme and "Zalo" in readme
+        assert "orchestrate.freshness" in readme

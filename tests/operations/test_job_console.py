@@ -18,6 +18,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -30,6 +31,7 @@ import pytest
 
 from callio_sim.testing import running_simulator
 from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Pipeline
+from support.notify_servers import running_notify_servers
 
 from conftest import PROJECT_ROOT, private_meltano_dirs
 
@@ -38,7 +40,14 @@ ANSI = "\x1b["
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def notified():
+    """The module's job runs notify these local servers (CALLIO_NOTIFY_URLS)."""
+    with running_notify_servers() as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory, notified):
     workdir = tmp_path_factory.mktemp("console")
     env = dict(os.environ)
     env.update(private_meltano_dirs(workdir))
@@ -46,7 +55,8 @@ def pipeline(tmp_path_factory):
                 "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
                 "CALLIO_RUN_LOCK": str(workdir / "run.lock"), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
                 "CALLIO_ACCOUNTS_JSON": "[]", "CALLIO_RAW_SCHEMA": "raw", "TAP_CALLIO_SAFETY_LAG_MS": "0",
-                "CALLIO_ENV_FILE": str(workdir / "empty.env")})
+                "CALLIO_ENV_FILE": str(workdir / "empty.env"), "CALLIO_NOTIFY_URLS": notified.urls(),
+                "CALLIO_NOTIFY_LANGUAGE": "vi"})
     for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "MELTANO_ENVIRONMENT", "LOG_LEVEL"):
         env.pop(leftover, None)
     with running_simulator(**SIM_OPTIONS) as sim:
@@ -107,6 +117,47 @@ def test_a_refused_login_is_tried_once_per_job_and_names_the_account(pipeline, f
     assert sum("not tried again" in line for line in reasons) == 3, reasons
 
 
+def test_the_failed_job_sends_one_message_per_address_naming_the_tenant(pipeline, failed_run, notified):
+    """One message (to the webhook and to the mailbox) for the job with HN's wrong password: the
+    failing tenant and streams with the console's reasons, how many tenants were fine, where the
+    log is; in Vietnamese; no password, token or secret of the notify URLs in it."""
+    run, _ = failed_run
+    assert sorted(m.channel for m in notified.received) == ["json", "mail"], notified.received
+    secrets = [*notified.secrets(), "wrong-password-123", *(a["password"] for a in pipeline.sim.accounts),
+               *(a["token"] for a in pipeline.sim.accounts)]
+    console = {line.strip() for line in run.output.splitlines() if line.strip().startswith("FAILED HN/")}
+    for message in notified.received:
+        assert "callio-all" in message.title and "LỖI" in message.title, message.title
+        lines = {line.removeprefix("- ") for line in message.body.splitlines()}
+        assert console <= lines, (console, message.channel, repr(message.body))  # the console's own words
+        assert "Tenant ổn: 1/2 (PK)" in message.body and ".log" in message.body, message.body
+        assert not [secret for secret in secrets if secret in message.title + message.body], message.body
+
+
+def test_freshness_names_the_tenant_that_never_loaded_and_an_old_load(pipeline, failed_run, notified):
+    """The dead man's switch reads the warehouse: HN (its login refused) never loaded, PK just did;
+    30 hours later (faketime) PK's customers and calls are past two missed slots (19.5 h), its
+    staff and groups, read once a day, not yet (49 h). One message per new stale set."""
+    command = [sys.executable, "-m", "orchestrate.freshness", f"--environment={ENVIRONMENT}"]
+    sent = len(notified.received)
+    now = subprocess.run(command, cwd=PROJECT_ROOT, env=pipeline.env, capture_output=True, text=True, check=False)
+    assert now.returncode == 1, now.stdout + now.stderr
+    lines = now.stdout.splitlines()
+    for stream in ("customers", "calls", "staff", "groups"):
+        assert any(line.startswith(f"STALE HN/{stream}: never loaded") for line in lines), lines
+        assert any(line.startswith(f"ok    PK/{stream}: last successful load") for line in lines), lines
+    assert len(notified.received) == sent + 2  # the webhook and the mailbox, once
+    assert all("HN/calls" in m.body for m in notified.received[sent:])
+    again = subprocess.run(command, cwd=PROJECT_ROOT, env=pipeline.env, capture_output=True, text=True, check=False)
+    assert again.returncode == 1 and len(notified.received) == sent + 2  # the same stale set: no new message
+
+    later = subprocess.run([shutil.which("faketime"), "-f", "+30h", *command], cwd=PROJECT_ROOT, env=pipeline.env,
+                           capture_output=True, text=True, check=False)
+    stale = {line.split(":")[0].removeprefix("STALE ") for line in later.stdout.splitlines() if line.startswith("STALE")}
+    assert {"PK/customers", "PK/calls"} <= stale and not {"PK/staff", "PK/groups"} & stale, later.stdout
+    assert len(notified.received) == sent + 4
+
+
 def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
     logs = run_logs(pipeline)
     assert len(logs) == 1 and logs[0].parent.name == datetime.now(UTC).strftime("%Y-%m-%d"), logs
@@ -136,9 +187,11 @@ def test_stale_generated_configs_are_removed_and_run_folders_private(pipeline, f
     assert stat.S_IMODE(stale.parent.parent.stat().st_mode) == 0o700
 
 
-def test_terminal_shows_live_progress(pipeline, failed_run):
-    """Under a pseudo-terminal (as a person at a console): progress bars per tenant and stream."""
+def test_terminal_shows_live_progress(pipeline, failed_run, notified):
+    """Under a pseudo-terminal (as a person at a console): progress bars per tenant and stream;
+    a healthy job notifies nobody."""
     command = pipeline.run_job_command("callio-calls")
+    before = len(notified.received)
     main, child = pty.openpty()
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**pipeline.env, "COLUMNS": "120"}, stdin=child,
                                stdout=child, stderr=child, close_fds=True)
@@ -154,6 +207,7 @@ def test_terminal_shows_live_progress(pipeline, failed_run):
         chunks.append(data)
     os.close(main)
     assert process.wait() == 0
+    assert len(notified.received) == before, "a healthy job sent a message"
     screen = b"".join(chunks).decode("utf-8", "replace")
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
     assert re.search(r"PK calls\s+━", plain) and re.search(r"HN calls\s+━", plain), plain[-3000:]

@@ -213,3 +213,24 @@ def test_the_online_check_logs_in_each_tenant_and_names_the_one_refused(env, sim
     unreachable = preflight({**env, "CALLIO_API_URL": "http://127.0.0.1:9"}, "--environment=demo", "--online",
                             "callio-all")
     assert unreachable.returncode == 2 and "cannot be reached" in unreachable.stderr, unreachable.stderr
+
+
+def test_a_notifier_that_fails_or_hangs_changes_nothing_but_one_warning(env, sim):
+    """A night refused by its configuration is a night that failed: it is notified. A notifier that
+    refuses the connection or never answers costs one warning line within CALLIO_NOTIFY_TIMEOUT,
+    and the exit code stays the job's own; the URL's secret is never printed."""
+    from support.notify_servers import free_port, silent_server
+
+    bad = {**env, "API_PAGE_SIZE": "0"}
+    refused = run_job({**bad, "CALLIO_NOTIFY_URLS": f"json://127.0.0.1:{free_port()}/Hook-Secret-1"},
+                      "--environment=demo", "callio-all")
+    assert refused.returncode == 2, refused.stderr
+    warned = [line for line in refused.stderr.splitlines() if "notification" in line]
+    assert len(warned) == 1 and "JSON" in warned[0] and "Hook-Secret-1" not in refused.stderr, refused.stderr
+    with silent_server() as port:
+        hung = run_job({**bad, "CALLIO_NOTIFY_URLS": f"json://127.0.0.1:{port}/Hook-Secret-2",
+                        "CALLIO_NOTIFY_TIMEOUT": "3"}, "--environment=demo", "callio-all")
+    assert hung.returncode == 2, hung.stderr
+    warned = [line for line in hung.stderr.splitlines() if "notification" in line]
+    assert len(warned) == 1 and "not sent within 3 s (CALLIO_NOTIFY_TIMEOUT)" in warned[0], hung.stderr
+    assert "Hook-Secret-2" not in hung.stderr

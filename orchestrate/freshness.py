@@ -1,0 +1,134 @@
+"""The dead man's switch: is every tenant's data recent enough? Run hourly by every scheduler.
+
+    python -m orchestrate.freshness [--environment=prod] [--max-age-hours H]
+
+A failed run says so itself (orchestrate.notify); no run at all (the daemon stopped, the server
+off, a schedule lost) says nothing. This check reads what the warehouse itself holds: for each
+tenant of the accounts and each stream, the last successful load (the newest ``raw.sync_log``
+row with status OK, from whichever machine loaded it). Older than the limit, or never, is STALE:
+each is one line, the exit code is 1 and one message goes to CALLIO_NOTIFY_URLS (again when the
+stale set changes, at most once a day while it stays the same).
+
+The limit of a stream, by default, is two missed slots of its schedules: the longest span from
+one slot to the slot after next (customers and calls at 02:30, 04:00, 06:00, 08:00, 11:00 UTC:
+18.5 h, 08:00 to 02:30; staff and groups once a day: 48 h), plus an hour for the run itself.
+``--max-age-hours`` sets one limit for every stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+
+from orchestrate import business_time, notify, project_files, run_logs, slots, tap_rules, warehouse
+from orchestrate.preflight import chosen_environment
+
+RUN_MARGIN_H = 1.0
+FAMILIES = {"customers": ("customers",), "calls": ("calls",), "staffgroup": ("staff", "groups")}
+EXIT_STALE = 1
+
+
+def family_of(extractor: str) -> str | None:
+    return next((family for family in FAMILIES if extractor.endswith(f"--{family}")), None)
+
+
+def limits_from_schedules(environment: str) -> dict[str, float]:
+    """{stream: hours}: two missed slots of the schedules that read it, plus the run's margin."""
+    chosen = slots.schedules_for(environment, slots.all_schedules(environment), None)
+    times: dict[str, set[int]] = {stream: set() for streams in FAMILIES.values() for stream in streams}
+    for schedule in chosen:
+        for task in project_files.jobs().get(schedule.job, []):
+            family = family_of(str(task).split()[0])
+            for stream in FAMILIES.get(family or "", ()):
+                times[stream] |= {hour * 60 + minute for hour, minute in slots.daily_times(schedule.cron)}
+    limits = {}
+    for stream, minutes in times.items():
+        if not minutes:
+            continue  # no schedule reads it: not judged
+        ordered = sorted(minutes)
+        cyclic = ordered + [m + 1440 for m in ordered] + [m + 2880 for m in ordered]
+        span = max(cyclic[i + 2] - cyclic[i] for i in range(len(ordered)))
+        limits[stream] = span / 60 + RUN_MARGIN_H
+    return limits
+
+
+@dataclass(frozen=True)
+class Age:
+    tenant: str
+    stream: str
+    last_ok: dt.datetime | None  # UTC
+    limit_h: float
+
+    def hours(self, now: dt.datetime) -> float | None:
+        return None if self.last_ok is None else (now - self.last_ok).total_seconds() / 3600
+
+    def stale(self, now: dt.datetime) -> bool:
+        hours = self.hours(now)
+        return hours is None or hours > self.limit_h
+
+    def line(self, now: dt.datetime) -> str:
+        where = f"{self.tenant}/{self.stream}"
+        if self.last_ok is None:
+            return f"STALE {where}: never loaded successfully (limit {self.limit_h:g} h)"
+        state = "STALE" if self.stale(now) else "ok   "
+        return (f"{state} {where}: last successful load {business_time.local_text(self.last_ok)}, "
+                f"{self.hours(now):.1f} h ago (limit {self.limit_h:g} h)")
+
+
+def ages(environment: str, limits: dict[str, float]) -> list[Age]:
+    tenants = [account["tenant"] for account in tap_rules.configured_accounts(environment)[0]]
+    last = warehouse.connect(environment).last_successful_loads()
+    return [Age(tenant, stream, last.get((tenant, stream)), limit)
+            for tenant in tenants for stream, limit in sorted(limits.items())]
+
+
+def notify_once(environment: str, stale: list[str], now: dt.datetime) -> None:
+    """One message per new stale set; the same set again after a day at the earliest."""
+    marker = run_logs.log_root() / f"freshness-{environment}.json"
+    previous = json.loads(marker.read_text()) if marker.exists() else {}
+    since = dt.datetime.fromisoformat(previous["at"]) if previous.get("at") else None
+    if previous.get("stale") == stale and since and now - since < dt.timedelta(days=1):
+        return
+    run_logs.private_dir(marker.parent)
+    marker.write_text(json.dumps({"stale": stale, "at": now.isoformat()}))
+    if not stale:
+        return
+    w = notify.WORDS[notify.language()]
+    title = f"Callio ELT [{environment}]: {len(stale)} {'stream dữ liệu cũ' if notify.language() == 'vi' else 'stale streams'}"
+    notify.send(notify.Message(title, f"{w['environment']}: {environment}\n" + "\n".join(f"- {line}" for line in stale)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrate.freshness", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--environment", default=None, help="default: MELTANO_ENVIRONMENT, else dev")
+    parser.add_argument("--max-age-hours", type=float, default=None,
+                        help="one limit for every stream (default: two missed slots of its schedules)")
+    args = parser.parse_args(argv)
+    environment = chosen_environment(args.environment)
+    if environment is None:
+        return 2
+    limits = limits_from_schedules(environment)
+    if args.max_age_hours is not None:
+        limits = dict.fromkeys(limits or [s for streams in FAMILIES.values() for s in streams], args.max_age_hours)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        found = ages(environment, limits)
+    except warehouse.Busy as busy:  # a job is writing the DuckDB file right now: fresh by definition
+        print(f"freshness: {busy}; a job is running, checked again at the next hour")
+        return 0
+    except tap_rules.rules().ConfigProblem as problem:
+        print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
+    for age in found:
+        print(age.line(now))
+    stale = [age.line(now) for age in found if age.stale(now)]
+    notify_once(environment, stale, now)
+    return EXIT_STALE if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
