@@ -94,6 +94,7 @@ NOISE = (
     re.compile(r"ResourceWarning|tracemalloc|^\s+return run_guard"),
     # Meltano's own words for a failed block: the runner's "task FAILED" line says it once.
     re.compile(r"^(Extractor|Loader|Mapper) failed$|^Block run completed"),
+    re.compile(r"Need help fixing this problem\? Visit"),
 )
 
 

@@ -392,25 +392,30 @@ class JobRun:
         Returns the exit code and the step's last line (its reason, when it failed)."""
         process = self._start(command)
         began = time.monotonic()
-        said: list[str] = []
+        said: dict[str, str] = {}
         reader = threading.Thread(target=self._copy, args=(process, log_file, shown, said), daemon=True)
         reader.start()
         returncode, late = self._wait(process, lambda: began)
         reader.join()
         if late:
-            said.append(timed_out(self.timeout))
-            self._note(log_file, f"{shlex.join(command[-3:])} {said[-1]}")
+            said["error"] = timed_out(self.timeout)
+            self._note(log_file, f"{shlex.join(command[-3:])} {said['error']}")
         log_file.flush()
-        return returncode, (said[-1] if said else None)
+        return returncode, said.get("error") or said.get("last")
 
-    def _copy(self, process: subprocess.Popen, log_file: TextIO, shown: str | None, said: list[str]) -> None:
+    def _copy(self, process: subprocess.Popen, log_file: TextIO, shown: str | None, said: dict[str, str]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             log_file.write(line if line.endswith("\n") else line + "\n")
             if shown and shown in line:
                 self.view.say(line.rstrip("\n")[line.index(shown):])
-            if text := events.parse_line(line).text.strip():
-                said[:] = [text]
+            event = events.parse_line(line)
+            text = event.text.strip()
+            # the reason of a failed step: its last error line, else its last line (Meltano's
+            # closing advice, "Need help fixing this problem?", is never one)
+            if text and not events.is_noise(event):
+                error = "[error" in text or event.level in ("error", "critical") or bool(events.FATAL.search(text))
+                said["error" if error else "last"] = text
 
     def _read(self, process: subprocess.Popen, progress: BatchProgress, log_file: TextIO) -> None:
         assert process.stdout is not None
@@ -470,6 +475,9 @@ def shared_extract_locks(environment: str, job: str, tenant: str | None, *, wait
     if uri is None:
         yield None
         return
+    shared_locks.ensure_upgraded(uri, lambda: subprocess.run(
+        meltano_command(environment, "upgrade", "database"), cwd=PROJECT_ROOT, capture_output=True,
+        check=False).returncode)
     tenants = [tenant] if tenant else [a["tenant"] for a in tap_rules.configured_accounts(environment)[0]]
     locks = shared_locks.SharedLocks(uri, job)
     try:

@@ -28,6 +28,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from orchestrate.project_env import setting
@@ -75,6 +76,47 @@ def reachable_problem(uri: str) -> str | None:
             reason = reason.replace(password, "***")
         return (f"MELTANO_DATABASE_URI={masked(uri)} (Meltano's system database: bookmarks, run locks) "
                 f"cannot be reached: {reason}")
+
+
+UPGRADE_KEY = "callio:meltano-system-database-upgrade"
+
+
+def meltano_revision() -> str:
+    """The schema revision this Meltano runs on (its own lock file of the migrations)."""
+    import meltano.migrations  # noqa: PLC0415 (the project venv's Meltano; imported for its path only)
+
+    return (Path(meltano.migrations.__file__).parent / "db.lock").read_text().strip()
+
+
+def _revision(connection) -> str | None:
+    import psycopg  # noqa: PLC0415
+
+    try:
+        with connection.cursor() as cursor:
+            row = cursor.execute("select version_num from alembic_version").fetchone()
+    except psycopg.errors.UndefinedTable:
+        return None
+    return row[0] if row else None
+
+
+def ensure_upgraded(uri: str, upgrade: Callable[[], int]) -> None:
+    """Bring a new (or older) system database to this Meltano's schema, one machine at a time.
+
+    Every Meltano command migrates the database it opens, and two machines' first commands on a
+    new PostgreSQL database migrate it at once: one of them fails ("duplicate key", "cannot upgrade
+    the system database"). So the runner checks the revision first (one query) and, when it differs,
+    runs ``meltano upgrade database`` under an advisory lock every machine takes."""
+    head = meltano_revision()
+    with connect(uri) as connection:
+        if _revision(connection) == head:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("select pg_advisory_lock(%s)", (key_number(UPGRADE_KEY),))
+            try:
+                if _revision(connection) != head and upgrade() != 0:
+                    raise RuntimeError("meltano upgrade database failed (the run log of the next job says why)")
+            finally:
+                cursor.execute("select pg_advisory_unlock(%s)", (key_number(UPGRADE_KEY),))
 
 
 def lock_wait() -> float:

@@ -128,9 +128,11 @@ class BigQuery:
         return f"`{self.client.project}.{dataset}.{table}`"
 
     def _exists(self, dataset: str, table: str) -> bool:
+        """Whether the table exists (a new warehouse has not even its datasets yet)."""
         from google.api_core.exceptions import NotFound  # noqa: PLC0415
 
         try:
+            self.client.get_dataset(f"{self.client.project}.{dataset}")
             self.client.get_table(f"{self.client.project}.{dataset}.{table}")
         except NotFound:
             return False
@@ -151,6 +153,11 @@ class BigQuery:
 
     def record_schema_changes(self, changes: Iterable[tuple[str, str]]) -> None:
         table = self._table(self.raw, SCHEMA_CHANGES)
+        from google.cloud import bigquery  # noqa: PLC0415
+
+        dataset = bigquery.Dataset(f"{self.client.project}.{self.raw}")
+        dataset.location = self.client.location  # BQ_LOCATION: the loader's tables go beside it
+        self.client.create_dataset(dataset, exists_ok=True)
         self._run(f"CREATE TABLE IF NOT EXISTS {table} (id STRING, version STRING, applied_at TIMESTAMP)").result()
         for change_id, version in changes:
             self._run(f"INSERT INTO {table} (id, version, applied_at) VALUES (@id, @version, CURRENT_TIMESTAMP())",

@@ -33,11 +33,10 @@ def default_output() -> Path:
 def dbt_plugin_settings(environment: str, plugin: str) -> dict:
     """The effective configuration of a Meltano dbt plugin in one environment (.env, shell and
     environment overrides applied), so the report reads exactly the warehouse dbt just built."""
-    meltano = Path(sys.executable).with_name("meltano")
-    completed = subprocess.run(
-        [str(meltano if meltano.exists() else "meltano"), f"--environment={environment}", "config", "--unsafe",
-         "print", plugin, "--format=json"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    from orchestrate.meltano_cli import meltano_command  # the runner's own: same .env (CALLIO_ENV_FILE)
+
+    completed = subprocess.run(meltano_command(environment, "config", "--unsafe", "print", plugin, "--format=json"),
+                               cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         # Meltano's own message names the plugin or the environment; the settings never appear.
         raise RuntimeError(f"meltano config print {plugin} failed: {completed.stderr.strip().splitlines()[-1:]}")

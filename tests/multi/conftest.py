@@ -9,8 +9,6 @@ writer in at a time). Meltano's system database is one PostgreSQL database per t
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -19,26 +17,15 @@ import pytest
 from callio_sim.testing import running_simulator
 from reliability.pipeline import SIM_OPTIONS, Pipeline
 from support.postgres import running_postgres
+from support.project_copy import copy_project
 
-from conftest import PROJECT_ROOT, isolated_environment
+from conftest import isolated_environment
 
 
 @pytest.fixture(scope="session")
 def postgres():
     with running_postgres() as server:
         yield server
-
-
-def copy_project(target: Path) -> Path:
-    """The project's files, as a clone of this working tree would have them."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=PROJECT_ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = PROJECT_ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
 
 
 class Team:
