@@ -10,6 +10,7 @@
 #   lint                   scripts/lint.sh: ruff (every Python file) and sqlfluff (dbt models)
 #   tests/singer           the tap with third-party Singer tools: target-jsonl, singer-check-tap,
 #                          meltanolabs-target-postgres on a private PostgreSQL  (.venv-tap)
+#   tests/multi            two copies of the project sharing one PostgreSQL system database  (.venv)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -83,7 +84,7 @@ if ! $setup_only; then
     # the three lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
-      --ignore=tests/operations --ignore=tests/singer
+      --ignore=tests/operations --ignore=tests/singer --ignore=tests/multi
     # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
     # schedules as text) through the real job runner and daemon.
     suite operations "$repo" "$venv/bin/python" tests/operations
@@ -154,6 +155,8 @@ lane_a=$!
 (
   $have_bigquery && step transform transform_check
   suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
+  # multi: two copies of the project on one PostgreSQL (shared state, one tenant per run, locks)
+  suite multi "$repo" "$venv/bin/python" tests/multi
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
     "${reliability_a[@]/#/--ignore=}"
 ) &
@@ -162,14 +165,14 @@ wait "$lane_unit" "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard transform bigquery project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard transform bigquery project multi reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer project multi reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
