@@ -32,14 +32,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from orchestrate import business_time, run_logs
+from orchestrate import business_time, run_logs, runner_settings
 from orchestrate.console import problem_lines
 from orchestrate.job_report import JobReport
 from orchestrate.project_env import PROJECT_ROOT, setting
 
 log = logging.getLogger("orchestrate.notify")
-
-DEFAULT_TIMEOUT_S = 30.0
 
 WORDS = {
     "vi": {
@@ -79,10 +77,7 @@ def language() -> str:
 
 
 def timeout() -> float:
-    try:
-        return max(1.0, float(setting("CALLIO_NOTIFY_TIMEOUT") or DEFAULT_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_TIMEOUT_S
+    return runner_settings.number("CALLIO_NOTIFY_TIMEOUT")
 
 
 def _where(path: str) -> str:

@@ -27,7 +27,16 @@ import sys
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from orchestrate import bigquery_project, dotenv_check, project_files, run_logs, shared_locks, slots, tap_rules
+from orchestrate import (
+    bigquery_project,
+    dotenv_check,
+    project_files,
+    run_logs,
+    runner_settings,
+    shared_locks,
+    slots,
+    tap_rules,
+)
 from orchestrate.exit_codes import EXIT_BEHIND
 from orchestrate.project_env import env_file, log_level, setting
 from orchestrate.project_files import Setting, environments, jobs, plugins_of_job, settings_of
@@ -181,6 +190,7 @@ def check(environment: str, job: str | None = None, tenant: str | None = None) -
         found.problems += accounts_problems(environment)
         found.warnings += cap_warnings(environment)
     found.problems += legacy_problems()
+    found.problems += runner_settings.problems()
     found.problems += database_problems()
     if uses_bigquery(job):
         chosen = bigquery_project.choose()

@@ -41,6 +41,7 @@ from orchestrate import (
     notify,
     preflight,
     run_logs,
+    runner_settings,
     schema_changes,
     shared_locks,
     state,
@@ -60,7 +61,6 @@ from orchestrate.stopping import STOPPER, Stopper, end_process_tree, reap_leftov
 
 log = logging.getLogger("orchestrate.run_job")
 
-DEFAULT_TASK_TIMEOUT_S = 4 * 3600.0  # a first sync of a large history fits; raise it for more
 
 
 
@@ -77,10 +77,7 @@ def meltano_log_level() -> str:
 def task_timeout() -> float:
     """CALLIO_TASK_TIMEOUT: the longest a task (or the runner's own steps) may take, in seconds.
     A hung warehouse or API then fails the task in bounded time instead of holding the night."""
-    try:
-        return max(1.0, float(setting("CALLIO_TASK_TIMEOUT") or DEFAULT_TASK_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_TASK_TIMEOUT_S
+    return runner_settings.number("CALLIO_TASK_TIMEOUT")
 
 
 def timed_out(seconds: float) -> str:

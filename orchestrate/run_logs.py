@@ -13,9 +13,8 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from orchestrate import runner_settings
 from orchestrate.project_env import PROJECT_ROOT, setting
-
-DEFAULT_RETENTION_DAYS = 30
 
 
 def log_root() -> Path:
@@ -27,10 +26,7 @@ def runs_dir() -> Path:
 
 
 def retention_days() -> int:
-    try:
-        return max(1, int(setting("CALLIO_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS))
-    except ValueError:
-        return DEFAULT_RETENTION_DAYS
+    return int(runner_settings.number("CALLIO_LOG_RETENTION_DAYS"))
 
 
 def private_dir(path: Path) -> Path:

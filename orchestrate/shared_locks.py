@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from orchestrate import runner_settings
 from orchestrate.project_env import setting
 
-DEFAULT_LOCK_WAIT_S = 6 * 3600.0  # the longest a run waits for another machine's run of the same tenant
 POLL_S = 1.0
 HOLDERS = "callio_run_locks"
 
@@ -120,10 +120,7 @@ def ensure_upgraded(uri: str, upgrade: Callable[[], int]) -> None:
 
 
 def lock_wait() -> float:
-    try:
-        return max(0.0, float(setting("CALLIO_LOCK_WAIT") or DEFAULT_LOCK_WAIT_S))
-    except ValueError:
-        return DEFAULT_LOCK_WAIT_S
+    return runner_settings.number("CALLIO_LOCK_WAIT")
 
 
 def key_number(key: str) -> int:

@@ -25,7 +25,8 @@ import time
 
 import psutil
 
-DEFAULT_STOP_TIMEOUT_S = 30.0
+from orchestrate import runner_settings
+
 # Windows has neither process groups nor SIGKILL: the tree is found through psutil alone, and
 # psutil's send_signal(SIGTERM) there is TerminateProcess.
 HAS_GROUPS = hasattr(os, "killpg") and hasattr(os, "getpgid")
@@ -33,10 +34,7 @@ SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 
 
 def stop_timeout() -> float:
-    try:
-        return float(os.environ.get("CALLIO_STOP_TIMEOUT", DEFAULT_STOP_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_STOP_TIMEOUT_S
+    return runner_settings.number("CALLIO_STOP_TIMEOUT")
 
 
 def _members(process: subprocess.Popen) -> list[psutil.Process]:

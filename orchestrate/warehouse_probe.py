@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import psutil
 
-from orchestrate import project_files
+from orchestrate import project_files, runner_settings
 from orchestrate.project_env import setting
 
 try:
@@ -33,7 +33,6 @@ except ImportError:  # Windows: no F_GETLK; the loader's own error names the hol
 
 BIGQUERY_HOST = "bigquery.googleapis.com"
 CONNECT_TIMEOUT_S = 8.0
-DEFAULT_DUCKDB_LOCK_WAIT_S = 120.0
 FLOCK = "hhqqi4x"  # struct flock on Linux (64-bit): l_type, l_whence, l_start, l_len, l_pid
 
 
@@ -113,10 +112,7 @@ def duckdb_holder(path: Path) -> Holder | None:
 
 
 def duckdb_lock_wait() -> float:
-    try:
-        return max(0.0, float(setting("CALLIO_DUCKDB_LOCK_WAIT") or DEFAULT_DUCKDB_LOCK_WAIT_S))
-    except ValueError:
-        return DEFAULT_DUCKDB_LOCK_WAIT_S
+    return runner_settings.number("CALLIO_DUCKDB_LOCK_WAIT")
 
 
 def duckdb_problem(path: Path, say: Callable[[str], None]) -> str | None:

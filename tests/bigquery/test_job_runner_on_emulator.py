@@ -20,12 +20,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from loader_runs import LAUNCHER, REPO
+from sim_process import running_simulator_process
 
 from support.isolation import private_meltano_dirs
 from support.postgres import running_postgres
@@ -33,7 +33,6 @@ from support.project_copy import copy_project
 from support.truth import STREAMS, assert_lands_exactly_once, load_truth
 
 PROJECT_PYTHON = REPO / ".venv" / "bin" / "python"
-TAP_VENV_BIN = REPO / ".venv-tap" / "bin"
 TENANTS = ("PK", "HN")
 KEY = {"type": "service_account", "client_email": "etl@old-project.iam.gserviceaccount.com",
        "private_key": "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"}
@@ -41,24 +40,10 @@ KEY = {"type": "service_account", "client_email": "etl@old-project.iam.gservicea
 
 @pytest.fixture(scope="module")
 def simulator(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sim")
-    ready, accounts = folder / "ready.json", folder / "accounts.json"
-    log = (folder / "sim.log").open("w")
-    process = subprocess.Popen(
-        [str(TAP_VENV_BIN / "callio-sim"), "--port", "0", "--seed", "17", "--tenants", ",".join(TENANTS),
-         "--customers", "60", "--calls", "240", "--staff", "6", "--groups", "2", "--days", "3", "--customer-days", "4",
-         "--ready-file", str(ready), "--accounts-out", str(accounts)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not ready.exists() or not ready.read_text().strip():
-            assert process.poll() is None and time.monotonic() < deadline, "the simulator did not start"
-            time.sleep(0.1)
-        yield json.loads(ready.read_text())["url"], accounts
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with running_simulator_process(
+            tmp_path_factory.mktemp("sim"), "--seed", "17", "--tenants", ",".join(TENANTS), "--customers", "60",
+            "--calls", "240", "--staff", "6", "--groups", "2", "--days", "3", "--customer-days", "4") as started:
+        yield started
 
 
 def machine_env(name: str, base: Path, emulator, url: str, accounts: Path, database_uri: str, raw: str, marts: str,

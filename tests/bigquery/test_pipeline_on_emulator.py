@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,43 +21,22 @@ import pytest
 import yaml
 from dbt_runs import check_only_known_gaps_failed, fact_rows, run_dbt
 from loader_runs import LOADER_BIN, REPO, loader_env, target_config
+from sim_process import TAP_VENV_BIN, running_simulator_process
 
 from support.truth import STREAMS, assert_lands_exactly_once, load_truth
 
-TAP_VENV_BIN = REPO / ".venv-tap" / "bin"
 TENANTS = ("PK", "HN")
 # The simulator's clock is pinned, so the ground truth and "today" of the report are fixed.
 SIM_NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-def _require_tap_venv() -> None:
-    missing = [name for name in ("tap-callio", "callio-sim") if not (TAP_VENV_BIN / name).exists()]
-    assert not missing, f"{missing} not in {TAP_VENV_BIN}: build it with bash scripts/test.sh"
-
-
 @pytest.fixture
 def simulator(tmp_path):
-    _require_tap_venv()
-    ready, accounts = tmp_path / "sim-ready.json", tmp_path / "accounts.json"
-    log = (tmp_path / "sim.log").open("w")
-    process = subprocess.Popen(
-        [str(TAP_VENV_BIN / "callio-sim"), "--port", "0", "--seed", "7",
-         "--tenants", ",".join(TENANTS), "--customers", "150", "--calls", "600", "--staff", "8",
-         "--groups", "3", "--days", "6", "--customer-days", "20",
-         "--now", str(int(SIM_NOW.timestamp() * 1000)),
-         "--ready-file", str(ready), "--accounts-out", str(accounts)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not ready.exists() or not ready.read_text().strip():
-            assert process.poll() is None, "the simulator exited at start"
-            assert time.monotonic() < deadline, "the simulator did not become ready"
-            time.sleep(0.1)
-        yield json.loads(ready.read_text())["url"], accounts
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with running_simulator_process(
+            tmp_path, "--seed", "7", "--tenants", ",".join(TENANTS), "--customers", "150", "--calls", "600",
+            "--staff", "8", "--groups", "3", "--days", "6", "--customer-days", "20",
+            "--now", str(int(SIM_NOW.timestamp() * 1000))) as started:
+        yield started
 
 
 def _project_tap_config() -> dict:

@@ -22,16 +22,22 @@ def calls_bookmarks(pipeline) -> dict[str, int]:
     return {p["context"]["tenant"]: p["replication_key_value"] for p in partitions}
 
 
-def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
-    pipeline = make_pipeline()
+def start_slow_calls(pipeline, name: str):
+    """callio-calls over slow /call replies, started and reading: a run that goes on for a while."""
     pipeline.seed_raw_tables()
     pipeline.sim.set_faults(SLOW_CALLS)
     # Small pages: slices are sized from the API's counts, so with default pages the calls take
     # a request or two; many slow requests keep the first run going through the attempts below.
     pipeline.env["TAP_CALLIO_PAGE_SIZE"] = "10"
     # --verbose: the tap's progress lines are on the console only then (else in the run log).
-    first = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "first")
-    assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
+    run = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), name)
+    assert run.wait_for(lambda text: "tenant PK stream calls: reading" in text), run.tail()
+    return run
+
+
+def test_second_run_waits_or_leaves_and_state_stays_sound(make_pipeline):
+    pipeline = make_pipeline()
+    first = start_slow_calls(pipeline, "first")
 
     leaving = pipeline.run(pipeline.run_job_command("callio-calls", "--no-wait"), "second-no-wait")
     assert leaving.returncode == 0, leaving.tail()
@@ -62,11 +68,7 @@ def test_a_killed_runner_keeps_the_lock_while_its_task_lives(make_pipeline):
     of them lives: a new run says so in one line, naming their PIDs, and starts nothing beside them;
     once they are gone the next run completes the data, every record exactly once."""
     pipeline = make_pipeline()
-    pipeline.seed_raw_tables()
-    pipeline.sim.set_faults(SLOW_CALLS)
-    pipeline.env["TAP_CALLIO_PAGE_SIZE"] = "10"
-    first = pipeline.start(pipeline.run_job_command("callio-calls", "--verbose"), "killed-runner")
-    assert first.wait_for(lambda text: "tenant PK stream calls: reading" in text), first.tail()
+    first = start_slow_calls(pipeline, "killed-runner")
     assert first.kill(), "the run ended before the kill: the test proves nothing"
     lock = Path(pipeline.env["CALLIO_RUN_LOCK"])
     orphans = run_lock.leftovers(lock.with_name(lock.name + ".pids"))
