@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -57,6 +58,9 @@ def test_sqlite_bookmarks_move_to_postgres_and_another_machine_goes_on_from_them
     assert {row[0] for row in second.query("select distinct tenant from raw.sync_log where run_id = "
                                            f"'{started['run_id']}'")} == {"PK"}
     assert_final_tables_match_truth(second, TENANTS, tables=("call_log", "customer"))
+    shown = subprocess.run([sys.executable, "-m", "orchestrate.state", "--environment=demo", "show"], cwd=second.root,
+                           env=second.env, capture_output=True, text=True, check=True).stdout
+    assert TENANT_CALLS in shown and "demo:tap-callio--calls-to-target-duckdb  calls" in shown, shown
 
 
 def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
@@ -114,3 +118,23 @@ def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team,
     again = a.run(a.run_job_command("callio-calls", "--tenant", "PK"), "after-the-database-is-back")
     assert again.returncode == 0, again.tail()
     assert_final_tables_match_truth(a, ["PK"], tables=("call_log",))
+
+
+def test_an_unreachable_system_database_is_one_line_without_its_password(tmp_path):
+    """Every command starts with the preflight: a PostgreSQL system database that does not answer is
+    one line naming MELTANO_DATABASE_URI, the password masked, exit 2, before Meltano is started."""
+    from support.notify_servers import free_port
+
+    from conftest import PROJECT_ROOT, isolated_environment
+
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps([{"tenant": "PK", "token": "Tok-Secret-1"}]))
+    env = {**isolated_environment(tmp_path), "CALLIO_ACCOUNTS_FILE": str(accounts),
+           "MELTANO_DATABASE_URI": f"postgresql+psycopg://callio:Db-Secret-77@127.0.0.1:{free_port()}/meltano"}
+    done = subprocess.run([sys.executable, "-m", "orchestrate.preflight", "--environment=demo"], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@127.0.0.1" in lines[0] and "cannot be reached" \
+        in lines[0], lines
+    assert "Db-Secret-77" not in done.stderr + done.stdout
