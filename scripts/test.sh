@@ -3,6 +3,7 @@
 #   callio-sim/tests       simulator                 (.venv)
 #   tap-callio/tests       tap, SDK standard suite   (.venv-tap)
 #   load-guard/tests       the STATE-holding wrapper (.venv-guard)
+#   duckdb-loader/tests    the DuckDB loader, with the Singer SDK's target test streams (.venv-guard)
 #   tests/                 project: meltano end to end, orchestrate, oracle  (.venv)
 #   tests/bigquery         BigQuery emulator path    (bigquery/.venv-loader, when present)
 #   transform              transform/scripts/check.sh --ci: full refresh == incremental, the
@@ -61,7 +62,7 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
 bash "$repo/scripts/lint.sh" --setup-only
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
-  side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
+  side_venv "$repo/.venv-guard" "load-guard[test]" "duckdb-loader[test]" callio-sim
 fi
 # Debian's faketime: tests move the loader's clock alone (load-guard/tests/test_load_sequence.py,
 # tests/reliability/test_warehouse_drift.py). Pinned to Debian 12's version.
@@ -77,6 +78,7 @@ if ! $setup_only; then
   (
     suite callio-sim "$repo/callio-sim" "$venv/bin/python"
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
+    suite duckdb-loader "$repo/duckdb-loader" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
     # Then a share of the end-to-end suites (below), once every environment is ready, so that
@@ -162,14 +164,14 @@ wait "$lane_unit" "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard transform bigquery project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader project reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
