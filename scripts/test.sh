@@ -113,6 +113,9 @@ requirements_venv() {  # requirements_venv DIR REQUIREMENTS_FILE
   fi
 }
 requirements_venv "$repo/.venv-singer-python" "$repo/tests/singer/requirements-singer-python.txt"
+# target-duckdb 0.8.0 on duckdb 1.2.2, the loader before duckdb-loader/: a warehouse it made must
+# keep loading (tests/test_duckdb_loader_migration.py).
+requirements_venv "$repo/.venv-target-duckdb-0.8" "$repo/tests/support/requirements-target-duckdb-0.8.txt"
 requirements_venv "$repo/.venv-target-postgres" "$repo/tests/singer/requirements-target-postgres.txt"
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
   say "installing PostgreSQL (Debian package postgresql) for tests/singer"
