@@ -8,6 +8,10 @@ Full run: each stage is one `meltano --environment=demo run ...` (the tasks of j
 timed separately; the figures include Meltano's own start-up per invocation (measured alone too).
 Incremental run: `meltano --environment=demo run callio-all`, the whole job in one invocation, as
 a schedule runs it.
+Side by side, right after the full run's calls stage and on the same records (before the new
+data): the tap alone, as Meltano starts it (its plugin venv, the config and catalog Meltano
+hands it, `meltano invoke --dump`), writing to /dev/null. Extract + load (the calls stage: Meltano,
+tap, load guard, loader) over the tap's own time is the loader chain's cost (issue #26: <= 1.3).
 Nothing shared is touched: the bookmarks go to bench/.work/meltano.db (MELTANO_DATABASE_URI),
 the warehouse to bench/.work/e2e.duckdb (CALLIO_DUCKDB_PATH), logins to bench/.work.
 
@@ -100,6 +104,30 @@ def run_job(env: dict) -> list[dict]:
              "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb}]
 
 
+def tap_alone(env: dict) -> dict:
+    """The calls extractor alone on the records the calls stage just loaded: the config and
+    catalog Meltano gives it, no Meltano around it, Singer messages to /dev/null."""
+    files = {}
+    for dump in ("config", "catalog"):
+        files[dump] = b.WORK_DIR / f"e2e-tap-alone-{dump}.json"
+        with open(files[dump], "wb") as out:
+            done = b.run_measured([str(MELTANO), "--environment=demo", "invoke", f"--dump={dump}", "tap-callio--calls"],
+                                  env=env, cwd=REPO, stdout=out)
+        if done.returncode != 0:
+            raise SystemExit(f"meltano invoke --dump={dump} failed:\n{done.stderr_tail}")
+    run = b.run_measured([b.TAP, "--config", str(files["config"]), "--catalog", str(files["catalog"])], env=env,
+                         cwd=REPO, stderr_path=b.WORK_DIR / "e2e-tap-alone.log")
+    for path in files.values():
+        path.unlink()  # the config holds the accounts
+    if run.returncode != 0:
+        raise SystemExit(f"the tap alone failed:\n{run.stderr_tail}")
+    records = sum(b.tap_records_read(run, tenant, "calls") for tenant in TENANTS)
+    print(f"    tap alone     calls         {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s, {records:,} calls, "
+          f"peak RSS {run.max_rss_mb:.0f} MB)", flush=True)
+    return {"wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1), "records": records,
+            "max_rss_mb": round(run.max_rss_mb)}
+
+
 def counts(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in COUNTED}
@@ -125,10 +153,12 @@ def main() -> None:
               f"machine load {b.load_average()}")
         print(f"    meltano start-up alone (state list): {startup.wall_s:.1f} s per invocation")
         mutated_at = 0.0
+        alone: dict = {}
 
         def new_data() -> None:
-            # the new data arrives as soon as the full run has read the calls
+            # side by side: the tap alone on the same records, then the new data arrives
             nonlocal mutated_at
+            alone.update(tap_alone(env))
             mutated_at = time.monotonic()
             for tenant in TENANTS:
                 sim.mutate(tenant, insert_calls=NEW_CALLS, update_customers=NEW_UPDATES, late_calls=NEW_LATE)
@@ -145,10 +175,16 @@ def main() -> None:
         after_incremental = counts(db)
 
     new_calls = after_incremental["main.call_log"] - after_full["main.call_log"]
+    calls_stage = next(r for r in full if r["stage"] == "calls")
+    ratio = calls_stage["wall_s"] / alone["wall_s"]
+    # the stage loaded the same calls plus the few sync_log/quarantine rows; per calls read
+    print(f"    extract + load (calls stage) / the tap alone: {ratio:.2f} "
+          f"({calls_stage['wall_s']} s / {alone['wall_s']} s; Meltano's start-up {startup.wall_s:.1f} s of it)")
     total_full = sum(r["wall_s"] for r in full)
     total_incremental = sum(r["wall_s"] for r in incremental)
     result = {"calls": calls, "customers": customers, "tenants": TENANTS,
               "meltano_startup_s": round(startup.wall_s, 1),
+              "tap_alone_calls": alone, "extract_load_over_tap": round(ratio, 2),
               "full": {"stages": full, "total_s": round(total_full, 1), "rows": after_full},
               "incremental": {"new_data_per_tenant": {"insert_calls": NEW_CALLS, "update_customers": NEW_UPDATES,
                                                       "late_calls": NEW_LATE},

@@ -118,7 +118,7 @@ def _leaves(properties: Mapping[str, Any], parent: tuple[str, ...], level: int,
             if choice is not None and "type" in choice:
                 prop = choice
             else:  # typeless: any JSON value
-                yield path, (Kind.JSON_TEXT, "VARCHAR") if flatten else (Kind.JSON, "JSON")
+                yield (path, Kind.JSON_TEXT, "VARCHAR") if flatten else (path, Kind.JSON, "JSON")
                 continue
         types = _types(prop)
         if flatten and "object" in types and "properties" in prop and level < max_level:
