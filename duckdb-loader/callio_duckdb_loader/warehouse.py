@@ -89,14 +89,16 @@ class Warehouse:
                 table, types = self._sync_table(batch)
                 if not batch.files:
                     continue
+                log.info("%s: landing %d records", table, batch.records)
                 parameters = {"files": [str(f) for f in batch.files],
                               "columns": read_columns(batch.columns)}
                 if any(c.source is Source.BATCHED_AT for c in batch.columns):
                     parameters["batched_at"] = batched_at
                 self.connection.execute(insert_sql(table, batch.stream, batch.columns, types),
                                         parameters)
-                log.info("%s: %d records landed", table, batch.records)
             self.connection.execute("COMMIT")
+            log.info("batch committed: %s", ", ".join(f"{b.stream} {b.records}" for b in batches if b.files)
+                     or "tables only")
         except duckdb.Error as error:
             self.connection.execute("ROLLBACK")
             raise LoadError(_one_line(error)) from None
