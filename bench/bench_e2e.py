@@ -81,9 +81,11 @@ def run_stages(env: dict, label: str, after_calls=None) -> list[dict]:
         if run.returncode != 0:
             raise SystemExit(f"stage {name} ({label}) failed, exit {run.returncode}; log {log}:\n{run.stderr_tail}")
         rows.append({"stage": name, "wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1),
-                     "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb})
+                     "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb,
+                     "cpu_by_program_s": run.cpu_by_program_s})
         peaks = ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items())
-        print(f"    {label:<11} {name:<13} {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s, "
+        cpu = ", ".join(f"{k} {v}" for k, v in run.cpu_by_program_s.items())
+        print(f"    {label:<11} {name:<13} {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s: {cpu}; "
               f"peak RSS MB: {peaks})", flush=True)
         if name == "calls" and after_calls is not None:
             after_calls()
