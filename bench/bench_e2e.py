@@ -100,10 +100,12 @@ def run_job(env: dict) -> list[dict]:
     if run.returncode != 0:
         raise SystemExit(f"incremental run failed, exit {run.returncode}; log {log}:\n{run.stderr_tail}")
     print(f"    incremental `meltano run {JOB}` (all stages, one invocation) {run.wall_s:7.1f} s  "
-          f"(CPU {run.cpu_s:6.1f} s, peak RSS MB: "
-          + ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items()) + ")", flush=True)
+          f"(CPU {run.cpu_s:6.1f} s: " + ", ".join(f"{k} {v}" for k, v in run.cpu_by_program_s.items())
+          + "; peak RSS MB: " + ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items()) + ")",
+          flush=True)
     return [{"stage": f"meltano run {JOB}", "wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1),
-             "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb}]
+             "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb,
+             "cpu_by_program_s": run.cpu_by_program_s}]
 
 
 def tap_alone(env: dict) -> dict:
