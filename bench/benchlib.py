@@ -70,7 +70,9 @@ class TreeMemoryPoller:
                         rss = proc.memory_info().rss / 2**20
                         self.peaks[name] = max(self.peaks.get(name, 0.0), rss)
                         times = proc.cpu_times()
-                        self._cpu[proc.pid] = (name, times.user + times.system)
+                        # the name first seen: an exiting process loses its command line
+                        first = self._cpu.get(proc.pid, (name, 0.0))[0]
+                        self._cpu[proc.pid] = (first, times.user + times.system)
             self._stop.wait(self.interval)
 
     @property
