@@ -57,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_CONFIG)
     try:
         loaded = Loader(config, raw).run(sys.stdin.buffer)
-    except (LoadError, ConfigError) as problem:
+    except ConfigError as problem:
+        print(f"callio-target-duckdb: {problem}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    except LoadError as problem:
         print(f"callio-target-duckdb: {problem}", file=sys.stderr)
         sys.exit(EXIT_LOAD)
     logging.getLogger("callio_duckdb_loader").info("%d records landed", loaded)

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from .columns import Column, Source
-from .errors import LoadError
+from .errors import ConfigError, LoadError
 from .naming import qualified, quote, table_for
 from .reading import insert_sql, read_columns
 from .widening import column_type_after
@@ -35,12 +35,19 @@ class StreamBatch:
 class Warehouse:
     def __init__(self, config: Mapping[str, Any], path: str, settings: Mapping[str, Any]) -> None:
         self.config = config
-        self.connection = duckdb.connect(path)
+        try:
+            self.connection = duckdb.connect(path)
+        except duckdb.Error as error:  # e.g. another program holds the file's lock
+            raise LoadError(f"cannot open the database file: {_one_line(error)}") from None
         # Timestamps land as UTC wall time, whatever the machine's zone (TIMESTAMPTZ -> TIMESTAMP
         # goes through the session zone).
         self.connection.execute("SET TimeZone = 'UTC'")
         for name, value in settings.items():
-            self.connection.execute(f"SET {quote(str(name))} = ?", [value])
+            try:
+                self.connection.execute(f"SET {quote(str(name))} = ?", [value])
+            except duckdb.Error as error:
+                self.connection.close()
+                raise ConfigError(f"setting 'settings': DuckDB refuses {name}: {_one_line(error)}") from None
 
     def close(self) -> None:
         self.connection.close()

@@ -88,3 +88,11 @@ def test_time_extracted_and_batch_time_are_the_metadata(tmp_path, database):
     assert landed["b"]["_sdc_extracted_at"] is None
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     assert abs(now - landed["a"]["_sdc_batched_at"]) < dt.timedelta(minutes=5)
+
+
+def test_a_setting_duckdb_refuses_is_one_line_naming_it(tmp_path, database):
+    run = load(tmp_path, database, [schema_message("calls", PROPERTIES)], settings={"no_such_setting": "1"})
+
+    assert run.returncode == 2
+    assert len(run.error_lines) == 1, run.stderr
+    assert run.error_lines[0].startswith("callio-target-duckdb: setting 'settings': DuckDB refuses no_such_setting:")
