@@ -4,7 +4,8 @@
 #   tap-callio/tests       tap, SDK standard suite   (.venv-tap)
 #   load-guard/tests       the STATE-holding wrapper (.venv-guard)
 #   duckdb-loader/tests    the DuckDB loader, with the Singer SDK's target test streams (.venv-guard)
-#   tests/                 project: meltano end to end, orchestrate, oracle  (.venv)
+#   tests/                 project: meltano end to end, orchestrate, oracle  (.venv); the DuckDB
+#                          loader's migration test (target-duckdb 0.8.0, then the new loader) apart
 #   tests/bigquery         BigQuery emulator path    (bigquery/.venv-loader, when present)
 #   transform              transform/scripts/check.sh --ci: full refresh == incremental, the
 #                          report window, the offline BigQuery compile (Meltano's plugin venvs)
@@ -85,7 +86,7 @@ if ! $setup_only; then
     # the three lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
-      --ignore=tests/operations --ignore=tests/singer
+      --ignore=tests/operations --ignore=tests/singer --ignore=tests/test_duckdb_loader_migration.py
     # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
     # schedules as text) through the real job runner and daemon.
     suite operations "$repo" "$venv/bin/python" tests/operations
@@ -148,11 +149,14 @@ touch "$setup_done"
 # 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
 # and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
 # 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
-# unit suites 190 s; 532 s in all, set-up included.
+# unit suites 190 s; 532 s in all, set-up included. Lane a had the most room: the loader migration
+# test (old loader, then the new one, about a minute) runs there; the unit lane now also runs the
+# DuckDB loader's suite.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py)
 (
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
+  suite migration "$repo" "$venv/bin/python" tests/test_duckdb_loader_migration.py
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
 ) &
 lane_a=$!
@@ -167,14 +171,14 @@ wait "$lane_unit" "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project migration reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer load-guard duckdb-loader project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader project migration reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
