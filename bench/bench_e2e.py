@@ -8,6 +8,13 @@ Full run: each stage is one `meltano --environment=demo run ...` (the tasks of j
 timed separately; the figures include Meltano's own start-up per invocation (measured alone too).
 Incremental run: `meltano --environment=demo run callio-all`, the whole job in one invocation, as
 a schedule runs it.
+Side by side, right after the full run's calls stage and on the same records (before the new
+data): the tap alone, as Meltano starts it (its plugin venv, the config and catalog Meltano
+hands it, `meltano invoke --dump`), writing to /dev/null. Extract + load (the calls stage: Meltano,
+tap, load guard, loader) over the tap's own time is the loader chain's cost (issue #26: <= 1.3).
+Both are also projected for an idle machine from CPU seconds, as bench_throughput does: the tap is
+one process whose threads share one core, everything else (Meltano, guard, loader, simulator) can
+run on the other, so a run lasts at least max(the tap's CPU, all CPU / 2).
 Nothing shared is touched: the bookmarks go to bench/.work/meltano.db (MELTANO_DATABASE_URI),
 the warehouse to bench/.work/e2e.duckdb (CALLIO_DUCKDB_PATH), logins to bench/.work.
 
@@ -68,19 +75,30 @@ def meltano_env(sim, accounts: Path, db: Path, system_db: Path) -> dict:
     return env
 
 
-def run_stages(env: dict, label: str, after_calls=None) -> list[dict]:
+def idle_projection_s(cpu_s: float, tap_cpu_s: float, server_cpu_s: float) -> float:
+    """The least wall time 2 idle cores need: the tap on one, everything else beside it."""
+    return max(tap_cpu_s, (cpu_s + server_cpu_s) / 2)
+
+
+def run_stages(env: dict, label: str, sim, after_calls=None) -> list[dict]:
     rows = []
     for name, args in STAGES:
         log = b.WORK_DIR / f"e2e-{label}-{name.replace('+', '-').replace(' ', '-')}.log"
+        server_before = b.server_cpu_s(sim)
         run = b.run_measured([str(MELTANO), "--environment=demo", *args], env=env, cwd=REPO, stderr_path=log,
                              poll_tree=True)
+        server_cpu = b.server_cpu_s(sim) - server_before
         if run.returncode != 0:
             raise SystemExit(f"stage {name} ({label}) failed, exit {run.returncode}; log {log}:\n{run.stderr_tail}")
+        idle = idle_projection_s(run.cpu_s, run.cpu_by_program_s.get("tap-callio", 0.0), server_cpu)
         rows.append({"stage": name, "wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1),
-                     "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb})
+                     "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb,
+                     "cpu_by_program_s": run.cpu_by_program_s, "server_cpu_s": round(server_cpu, 1),
+                     "idle_projection_s": round(idle, 1)})
         peaks = ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items())
-        print(f"    {label:<11} {name:<13} {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s, "
-              f"peak RSS MB: {peaks})", flush=True)
+        cpu = ", ".join(f"{k} {v}" for k, v in run.cpu_by_program_s.items())
+        print(f"    {label:<11} {name:<13} {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s: {cpu}; simulator "
+              f"{server_cpu:.1f}; idle projection {idle:.1f} s; peak RSS MB: {peaks})", flush=True)
         if name == "calls" and after_calls is not None:
             after_calls()
     return rows
@@ -94,10 +112,40 @@ def run_job(env: dict) -> list[dict]:
     if run.returncode != 0:
         raise SystemExit(f"incremental run failed, exit {run.returncode}; log {log}:\n{run.stderr_tail}")
     print(f"    incremental `meltano run {JOB}` (all stages, one invocation) {run.wall_s:7.1f} s  "
-          f"(CPU {run.cpu_s:6.1f} s, peak RSS MB: "
-          + ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items()) + ")", flush=True)
+          f"(CPU {run.cpu_s:6.1f} s: " + ", ".join(f"{k} {v}" for k, v in run.cpu_by_program_s.items())
+          + "; peak RSS MB: " + ", ".join(f"{k} {v}" for k, v in run.peak_rss_by_program_mb.items()) + ")",
+          flush=True)
     return [{"stage": f"meltano run {JOB}", "wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1),
-             "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb}]
+             "max_rss_mb": round(run.max_rss_mb), "peak_rss_by_program_mb": run.peak_rss_by_program_mb,
+             "cpu_by_program_s": run.cpu_by_program_s}]
+
+
+def tap_alone(env: dict, sim) -> dict:
+    """The calls extractor alone on the records the calls stage just loaded: the config and
+    catalog Meltano gives it, no Meltano around it, Singer messages to /dev/null."""
+    files = {}
+    for dump in ("config", "catalog"):
+        files[dump] = b.WORK_DIR / f"e2e-tap-alone-{dump}.json"
+        with open(files[dump], "wb") as out:
+            done = b.run_measured([str(MELTANO), "--environment=demo", "invoke", f"--dump={dump}", "tap-callio--calls"],
+                                  env=env, cwd=REPO, stdout=out)
+        if done.returncode != 0:
+            raise SystemExit(f"meltano invoke --dump={dump} failed:\n{done.stderr_tail}")
+    server_before = b.server_cpu_s(sim)
+    run = b.run_measured([b.TAP, "--config", str(files["config"]), "--catalog", str(files["catalog"])], env=env,
+                         cwd=REPO, stderr_path=b.WORK_DIR / "e2e-tap-alone.log")
+    server_cpu = b.server_cpu_s(sim) - server_before
+    idle = idle_projection_s(run.cpu_s, run.cpu_s, server_cpu)
+    for path in files.values():
+        path.unlink()  # the config holds the accounts
+    if run.returncode != 0:
+        raise SystemExit(f"the tap alone failed:\n{run.stderr_tail}")
+    records = sum(b.tap_records_read(run, tenant, "calls") for tenant in TENANTS)
+    print(f"    tap alone     calls         {run.wall_s:7.1f} s  (CPU {run.cpu_s:6.1f} s, simulator {server_cpu:.1f}, "
+          f"idle projection {idle:.1f} s, {records:,} calls, peak RSS {run.max_rss_mb:.0f} MB)", flush=True)
+    return {"wall_s": round(run.wall_s, 1), "cpu_s": round(run.cpu_s, 1), "records": records,
+            "max_rss_mb": round(run.max_rss_mb), "server_cpu_s": round(server_cpu, 1),
+            "idle_projection_s": round(idle, 1)}
 
 
 def counts(db: Path) -> dict[str, int]:
@@ -125,15 +173,17 @@ def main() -> None:
               f"machine load {b.load_average()}")
         print(f"    meltano start-up alone (state list): {startup.wall_s:.1f} s per invocation")
         mutated_at = 0.0
+        alone: dict = {}
 
         def new_data() -> None:
-            # the new data arrives as soon as the full run has read the calls
+            # side by side: the tap alone on the same records, then the new data arrives
             nonlocal mutated_at
+            alone.update(tap_alone(env, sim))
             mutated_at = time.monotonic()
             for tenant in TENANTS:
                 sim.mutate(tenant, insert_calls=NEW_CALLS, update_customers=NEW_UPDATES, late_calls=NEW_LATE)
 
-        full = run_stages(env, "full", after_calls=new_data)
+        full = run_stages(env, "full", sim, after_calls=new_data)
         after_full = counts(db)
         # new calls are stamped "now" and the tap never reads the last safety_lag_ms (60 s) of
         # the timeline: wait out what is left of it (not timed), or the incremental run could
@@ -145,11 +195,22 @@ def main() -> None:
         after_incremental = counts(db)
 
     new_calls = after_incremental["main.call_log"] - after_full["main.call_log"]
+    calls_stage = next(r for r in full if r["stage"] == "calls")
+    ratio = calls_stage["wall_s"] / alone["wall_s"]
+    idle_ratio = calls_stage["idle_projection_s"] / alone["idle_projection_s"]
+    print(f"    extract + load (calls stage) / the tap alone: {ratio:.2f} measured "
+          f"({calls_stage['wall_s']} s / {alone['wall_s']} s; Meltano's start-up {startup.wall_s:.1f} s of it), "
+          f"{idle_ratio:.2f} idle projection ({calls_stage['idle_projection_s']} s / {alone['idle_projection_s']} s)")
+    idle_full = sum(r["idle_projection_s"] for r in full)
+    print(f"    full run, idle projection: {idle_full:.1f} s (dbt build counted at its CPU / 2)")
     total_full = sum(r["wall_s"] for r in full)
     total_incremental = sum(r["wall_s"] for r in incremental)
     result = {"calls": calls, "customers": customers, "tenants": TENANTS,
               "meltano_startup_s": round(startup.wall_s, 1),
-              "full": {"stages": full, "total_s": round(total_full, 1), "rows": after_full},
+              "tap_alone_calls": alone, "extract_load_over_tap": round(ratio, 2),
+              "extract_load_over_tap_idle_projection": round(idle_ratio, 2),
+              "full": {"stages": full, "total_s": round(total_full, 1), "rows": after_full,
+                       "idle_projection_s": round(idle_full, 1)},
               "incremental": {"new_data_per_tenant": {"insert_calls": NEW_CALLS, "update_customers": NEW_UPDATES,
                                                       "late_calls": NEW_LATE},
                               "new_calls_in_call_log": new_calls, "new_calls_expected": 3 * (NEW_CALLS + NEW_LATE),

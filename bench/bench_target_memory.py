@@ -1,7 +1,7 @@
-"""Peak memory and time of the loader alone: the project's `target-duckdb` (the plugin venv
-made by `meltano install`) loading the same Singer file of customers with different
-`batch_size_rows` (the project sets 100,000). The end-to-end run showed target-duckdb as the
-largest process; this tells how much of it the batch size explains. Not part of run.sh.
+"""Peak memory and time of the loader alone: the project's `target-duckdb` plugin
+(callio-target-duckdb from duckdb-loader/, in the plugin venv made by `meltano install`) loading
+the same Singer file of customers with different `batch_size_rows` (the project sets 100,000).
+Not part of run.sh.
 
     .venv/bin/python bench_target_memory.py [--customers 100000] [--batches 100000,20000]
 """
@@ -13,7 +13,7 @@ import json
 import benchlib as b
 
 REPO = b.BENCH_DIR.parent
-TARGET = REPO / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "target-duckdb"
+TARGET = REPO / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "callio-target-duckdb"
 
 
 def main() -> None:
@@ -32,19 +32,18 @@ def main() -> None:
         if tap.returncode != 0:
             raise SystemExit(f"tap failed:\n{tap.stderr_tail}")
     records = b.tap_records_read(tap, "PK", "customers")
-    print(f"target-duckdb alone, {records:,} customers from a Singer file, machine load {b.load_average()}")
+    print(f"callio-target-duckdb alone, {records:,} customers from a Singer file, machine load {b.load_average()}")
     rows = []
     for batch in [int(x) for x in args.batches.split(",")]:
         db = b.WORK_DIR / f"target-{batch}.duckdb"
         db.unlink(missing_ok=True)
         target_config = b.WORK_DIR / f"target-{batch}.json"
         target_config.write_text(json.dumps({"filepath": str(db), "default_target_schema": "raw",
-                                             "add_metadata_columns": True, "batch_size_rows": batch,
-                                             "primary_key_required": False, "validate_records": False}))
+                                             "add_metadata_columns": True, "batch_size_rows": batch}))
         with open(singer_file, "rb") as source:
             run = b.run_measured([str(TARGET), "--config", str(target_config)], stdout=None, stdin=source)
         if run.returncode != 0:
-            raise SystemExit(f"target-duckdb failed:\n{run.stderr_tail}")
+            raise SystemExit(f"callio-target-duckdb failed:\n{run.stderr_tail}")
         db.unlink(missing_ok=True)
         rows.append({"batch_size_rows": batch, "max_rss_mb": round(run.max_rss_mb), "wall_s": round(run.wall_s, 1),
                      "cpu_s": round(run.cpu_s, 1)})

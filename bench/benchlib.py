@@ -41,12 +41,14 @@ THROUGHPUT_GOAL = 0.6  # issue #16: the tap's records/s at least this share of t
 
 class TreeMemoryPoller:
     """Peak RSS per program among the descendants of a process, sampled every `interval`
-    seconds in a thread (wait4() only gives the largest one; this says which it was)."""
+    seconds in a thread (wait4() only gives the largest one; this says which it was), and the
+    CPU seconds each program had used when last seen (a process's last half second is missed)."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
         self.pid = pid
         self.interval = interval
         self.peaks: dict[str, float] = {}
+        self._cpu: dict[int, tuple[str, float]] = {}  # pid -> (program, CPU seconds so far)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -67,7 +69,18 @@ class TreeMemoryPoller:
                         name = self.program(proc)
                         rss = proc.memory_info().rss / 2**20
                         self.peaks[name] = max(self.peaks.get(name, 0.0), rss)
+                        times = proc.cpu_times()
+                        # the name first seen: an exiting process loses its command line
+                        first = self._cpu.get(proc.pid, (name, 0.0))[0]
+                        self._cpu[proc.pid] = (first, times.user + times.system)
             self._stop.wait(self.interval)
+
+    @property
+    def cpu_by_program(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for name, seconds in self._cpu.values():
+            totals[name] = totals.get(name, 0.0) + seconds
+        return totals
 
     def __enter__(self) -> TreeMemoryPoller:
         self._thread.start()
@@ -88,6 +101,7 @@ class ChildRun:
     max_rss_mb: float
     stderr_tail: str = ""
     peak_rss_by_program_mb: dict[str, float] = dataclasses.field(default_factory=dict)
+    cpu_by_program_s: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def run_measured(argv: list[str], *, stdout: Any = subprocess.DEVNULL, stdin: Any = None, env: dict | None = None,
@@ -122,6 +136,7 @@ def run_measured(argv: list[str], *, stdout: Any = subprocess.DEVNULL, stdin: An
         max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
         stderr_tail="\n".join(tail),
         peak_rss_by_program_mb={k: round(v) for k, v in poller.peaks.items()} if poll_tree else {},
+        cpu_by_program_s={k: round(v, 1) for k, v in poller.cpu_by_program.items()} if poll_tree else {},
     )
 
 

@@ -10,7 +10,7 @@
 Run as a script to keep one up in the foreground:  python bigquery/emulator.py [--project P]
 
 The emulator lives in its own venv (bigquery/.venv-emulator, made by setup_emulator.sh) because it
-needs duckdb==1.5.5 while the local warehouse pins duckdb==1.2.2; this module only needs the
+needs duckdb==1.5.5 while the local warehouse is on duckdb==2.0.1; this module only needs the
 standard library, so it runs from any interpreter.
 """
 

@@ -2,7 +2,7 @@
 # Sets up the BigQuery emulator path (idempotent; safe to re-run).
 #
 #   bigquery/.venv-emulator  bqemulator + its own DuckDB (1.5.5). Kept apart because the local
-#                            warehouse pins duckdb==1.2.2 (target-duckdb drops rows on newer ones).
+#                            warehouse is on duckdb==2.0.1.
 #   bigquery/.venv-loader    z3-target-bigquery + dbt-bigquery + pytest: everything that *talks*
 #                            to BigQuery, plus the test runner for tests/bigquery.
 #

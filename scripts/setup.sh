@@ -45,7 +45,7 @@ setup_project_venv() {  # setup_project_venv REQUIREMENTS_FILE
 meltano_install() {
   # Plugin venvs under .meltano/ (uv backend). Editable plugins (tap, load guard) pick up code
   # changes without a reinstall; only a change of definitions or package metadata needs one.
-  local inputs=("$repo/meltano.yml" "$repo"/meltano/*.meltano.yml "$repo/tap-callio/pyproject.toml" "$repo/load-guard/pyproject.toml")
+  local inputs=("$repo/meltano.yml" "$repo"/meltano/*.meltano.yml "$repo/tap-callio/pyproject.toml" "$repo/load-guard/pyproject.toml" "$repo/duckdb-loader/pyproject.toml")
   if ! stamp_ok meltano-install "${inputs[@]}" || [ ! -d "$repo/.meltano/extractors/tap-callio/venv" ]; then
     say "meltano install (plugins into .meltano/)"
     # Compiled at install (uv does not by default), so that even a scheduled run whose user

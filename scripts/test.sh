@@ -3,7 +3,9 @@
 #   callio-sim/tests       simulator                 (.venv)
 #   tap-callio/tests       tap, SDK standard suite   (.venv-tap)
 #   load-guard/tests       the STATE-holding wrapper (.venv-guard)
-#   tests/                 project: meltano end to end, orchestrate, oracle  (.venv)
+#   duckdb-loader/tests    the DuckDB loader, with the Singer SDK's target test streams (.venv-guard)
+#   tests/                 project: meltano end to end, orchestrate, oracle  (.venv); the DuckDB
+#                          loader's migration test (target-duckdb 0.8.0, then the new loader) apart
 #   tests/bigquery         BigQuery emulator path    (bigquery/.venv-loader, when present)
 #   transform              transform/scripts/check.sh --ci: full refresh == incremental, the
 #                          report window, the offline BigQuery compile (Meltano's plugin venvs)
@@ -62,7 +64,7 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
 bash "$repo/scripts/lint.sh" --setup-only
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
-  side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
+  side_venv "$repo/.venv-guard" "load-guard[test]" "duckdb-loader[test]" callio-sim
 fi
 # Debian's faketime: tests move the loader's clock alone (load-guard/tests/test_load_sequence.py,
 # tests/reliability/test_warehouse_drift.py). Pinned to Debian 12's version.
@@ -78,13 +80,15 @@ if ! $setup_only; then
   (
     suite callio-sim "$repo/callio-sim" "$venv/bin/python"
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
+    suite duckdb-loader "$repo/duckdb-loader" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
     # Then a share of the end-to-end suites (below), once every environment is ready, so that
     # the three lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
-      --ignore=tests/operations --ignore=tests/singer --ignore=tests/multi
+      --ignore=tests/operations --ignore=tests/singer --ignore=tests/multi \
+      --ignore=tests/test_duckdb_loader_migration.py
     # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
     # schedules as text) through the real job runner and daemon.
     suite operations "$repo" "$venv/bin/python" tests/operations
@@ -112,6 +116,9 @@ requirements_venv() {  # requirements_venv DIR REQUIREMENTS_FILE
   fi
 }
 requirements_venv "$repo/.venv-singer-python" "$repo/tests/singer/requirements-singer-python.txt"
+# target-duckdb 0.8.0 on duckdb 1.2.2, the loader before duckdb-loader/: a warehouse it made must
+# keep loading (tests/test_duckdb_loader_migration.py).
+requirements_venv "$repo/.venv-target-duckdb-0.8" "$repo/tests/support/requirements-target-duckdb-0.8.txt"
 requirements_venv "$repo/.venv-target-postgres" "$repo/tests/singer/requirements-target-postgres.txt"
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
   say "installing PostgreSQL (Debian package postgresql) for tests/singer"
@@ -144,11 +151,14 @@ touch "$setup_done"
 # 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
 # and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
 # 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
-# unit suites 190 s; 532 s in all, set-up included.
+# unit suites 190 s; 532 s in all, set-up included. Lane a had the most room: the loader migration
+# test (old loader, then the new one, about a minute) runs there; the unit lane now also runs the
+# DuckDB loader's suite.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py)
 (
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
+  suite migration "$repo" "$venv/bin/python" tests/test_duckdb_loader_migration.py
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
 ) &
 lane_a=$!
@@ -165,14 +175,14 @@ wait "$lane_unit" "$lane_a" "$lane_b"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard transform bigquery project multi reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project multi migration reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer project multi reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader project multi migration reliability-a reliability-b operations; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.

@@ -1,8 +1,9 @@
 """End to end through the real project: simulator -> meltano (tap-callio, target-duckdb, dbt).
 
-Checks with duckdb==1.2.2 that every record the simulator holds landed exactly once per
-(tenant, _id), raw and final, by comparing ids with the simulator's ground truth
-(support/truth.py; this also catches target-duckdb's row-loss trap on newer DuckDB versions),
+Checks that every record the simulator holds landed exactly once per (tenant, _id), raw and
+final, by comparing ids with the simulator's ground truth (support/truth.py). This is the test
+that caught target-duckdb 0.8.0 losing the first row of every batch on duckdb >= 1.3; it now
+guards the project's own loader (duckdb-loader/, plugin target-duckdb) on duckdb 2.0.1,
 and that the report equals the oracle. A failed tenant through the job runner (dbt and the HTML
 report still refreshed): tests/reliability/test_login_failure.py.
 """

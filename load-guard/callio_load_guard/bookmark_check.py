@@ -121,7 +121,7 @@ def held_in_duckdb(config: Mapping[str, Any], streams: set[str]):
 
     counter = duckdb_check.DuckDBCounter(config)
     path = duckdb_check._database_path(config)
-    if not config.get("token") and not os.path.exists(path):
+    if not os.path.exists(path):
         return {}, set(), counter  # the file is gone: it holds nothing
     catalog, schema, _ = duckdb_check.duckdb_table_for(config, SYNC_LOG_STREAM)
     connection = counter._connect()

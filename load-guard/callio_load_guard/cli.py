@@ -72,7 +72,7 @@ def run_cli(
 
 
 def main_duckdb() -> None:
-    sys.exit(run_cli("target-duckdb", duckdb_check.check_duckdb_config,
+    sys.exit(run_cli("callio-target-duckdb", duckdb_check.check_duckdb_config,
                      duckdb_check.DuckDBCounter, sys.argv[1:]))
 
 

@@ -1,8 +1,9 @@
-"""Count landed rows in the DuckDB file written by target-duckdb 0.8.0.
+"""Count landed rows in the DuckDB file written by callio-target-duckdb (duckdb-loader/).
 
-The table naming below mirrors target_duckdb.db_sync (0.8.0): a stream "a-b" goes to schema "a"
-(through ``schema_mapping``) and table "b"; "a-b-c-d" to table "c_d"; otherwise the table is the
-stream name with "." and "-" replaced by "_", lower-cased, in ``default_target_schema``.
+Where a stream lands, and which configs the loader refuses, are the loader's own rules
+(``callio_duckdb_loader.naming`` and ``.config``: target-duckdb 0.8.0's table naming), imported
+here so the guard always counts in the table the loader wrote. The loader is in the same plugin
+venv; it is imported late, so the guard's BigQuery side never needs it.
 """
 
 from __future__ import annotations
@@ -10,36 +11,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 from .errors import ConfigError
 from .load_sequence import SEPARATOR, SEQUENCE_DIGITS
 from .messages import LOAD_ID_COLUMN, TENANT_FIELD
 
 
-def _split_stream(stream: str) -> tuple[str | None, str]:
-    """(schema part, table part) the way target-duckdb splits a stream id on "-"."""
-    parts = stream.split("-")
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    if len(parts) > 2:
-        return parts[1], "_".join(parts[2:])
-    return None, stream
-
-
 def duckdb_table_for(config: Mapping[str, Any], stream: str) -> tuple[str, str, str]:
-    """(catalog, schema, table) where target-duckdb 0.8.0 writes ``stream``."""
-    stream_schema, table = _split_stream(stream)
-    schema_name = None
-    mapping = config.get("schema_mapping") or {}
-    if mapping and stream_schema in mapping:
-        schema_name = mapping[stream_schema].get("target_schema")
-    elif (config.get("default_target_schema") or "").strip():
-        schema_name = config["default_target_schema"].strip()
-    if not schema_name:
-        raise ConfigError(f"no target schema for stream {stream!r} (default_target_schema unset)")
-    table = table.replace(".", "_").replace("-", "_").lower()
-    return _catalog_name(config), schema_name, table
+    """(catalog, schema, table) where the loader writes ``stream``."""
+    from callio_duckdb_loader import errors, naming
+
+    try:
+        return naming.table_for(config, stream)
+    except errors.ConfigError as problem:
+        raise ConfigError(str(problem)) from None
 
 
 def _database_path(config: Mapping[str, Any]) -> str:
@@ -50,28 +35,21 @@ def _database_path(config: Mapping[str, Any]) -> str:
 
 
 def _catalog_name(config: Mapping[str, Any]) -> str:
-    if config.get("database"):
-        return config["database"]
-    if config.get("dbname"):
-        return config["dbname"]
-    parsed = urlparse(_database_path(config))
-    name = os.path.splitext(os.path.basename(parsed.path))[0]
-    if parsed.scheme in {"md", "motherduck"} and name == "":
-        name = "my_db"
-    return name
+    from callio_duckdb_loader import naming
+
+    return naming.catalog_name(config)
 
 
 def check_duckdb_config(config: Mapping[str, Any]) -> None:
-    """Refuse up front what would make target-duckdb fail on the guard's empty key_properties,
-    or make the count impossible."""
-    if config.get("primary_key_required", True) not in (False, "false", "False", 0):
-        raise ConfigError(
-            "target-duckdb must run with primary_key_required: false (the guard sends every "
-            "stream with empty key_properties so the raw layer is append-only)"
-        )
-    path = _database_path(config)
-    if path == ":memory:":
-        raise ConfigError("an in-memory database cannot be checked after the target exits")
+    """Refuse up front what the loader would refuse (its one line), so that no load id is drawn
+    for a load that cannot start."""
+    from callio_duckdb_loader import config as loader_config
+    from callio_duckdb_loader import errors
+
+    try:
+        loader_config.load_config(config)
+    except errors.ConfigError as problem:
+        raise ConfigError(str(problem)) from None
 
 
 def _quote(identifier: str) -> str:
@@ -79,8 +57,8 @@ def _quote(identifier: str) -> str:
 
 
 class DuckDBCounter:
-    """LandedCounter for target-duckdb; open it only after the target exited (it holds the
-    file lock while it runs)."""
+    """LandedCounter for callio-target-duckdb; open it only after the loader exited (it holds
+    the file lock while it runs)."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
@@ -94,10 +72,7 @@ class DuckDBCounter:
         if self._connection is None:
             import duckdb  # the target's venv has it; imported late so tests of naming need none
 
-            path = _database_path(self.config)
-            if self.config.get("token"):  # MotherDuck, as target-duckdb does it
-                path = f"{path}?token={self.config['token']}"
-            self._connection = duckdb.connect(path, read_only=True)
+            self._connection = duckdb.connect(_database_path(self.config), read_only=True)
         return self._connection
 
     def count_landed(self, stream: str, has_tenant: bool, load_id: str) -> dict[str | None, int]:
@@ -122,7 +97,7 @@ class DuckDBCounter:
         import duckdb
 
         path = _database_path(self.config)
-        if not self.config.get("token") and not os.path.exists(path):
+        if not os.path.exists(path):
             return 0  # first load: the target creates the file
         _, schema, _ = duckdb_table_for(self.config, "probe")
         catalog = _catalog_name(self.config)

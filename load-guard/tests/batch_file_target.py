@@ -1,4 +1,4 @@
-"""A target that writes its records to a batch file in the temp folder (as target-duckdb does),
+"""A target that writes its records to a batch file in the temp folder (as a loader does),
 then fails with the given exit code without removing it, like a load that failed mid-flush."""
 
 import sys

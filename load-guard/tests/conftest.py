@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent  # the test venv, where the console scripts live
+LOADER = "callio-target-duckdb"  # the project's DuckDB loader (duckdb-loader/), beside the guard
 HERE = Path(__file__).parent
 SECRET = "pw-7f3a9c1e-never-print-me"
 
@@ -104,13 +105,12 @@ def guard_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def duckdb_setup(tmp_path):
-    """A target-duckdb config (with a secret the guard must never print) and its database."""
+    """A loader config (with a secret the guard must never print) and its database."""
     database = tmp_path / "warehouse.duckdb"
     config = tmp_path / "target_config.json"
     config.write_text(json.dumps({
         "filepath": str(database),
         "default_target_schema": "raw",
-        "primary_key_required": False,
         "add_metadata_columns": True,
         "batch_size_rows": 100,
         "password": SECRET,

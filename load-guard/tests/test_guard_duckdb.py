@@ -1,4 +1,5 @@
-"""The guard around a real target-duckdb 0.8.0 (and around broken targets built on it)."""
+"""The guard around the real DuckDB loader, callio-target-duckdb (and around broken targets
+built on it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import duckdb
 
 from callio_load_guard.load_sequence import sequence_of
 
-from conftest import BIN, SECRET, helper_command, run_guard_cli, write_messages
+from conftest import BIN, LOADER, SECRET, helper_command, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"
 
@@ -28,10 +29,8 @@ def load_ids(database, stream):
 
 def test_happy_path_lands_everything_and_forwards_last_state(duckdb_setup, tmp_path):
     config, database = duckdb_setup
-    # 230 per (stream, tenant) with batch_size_rows 100: several flushes per stream, so a
-    # target that drops the first row of a batch (newer duckdb sniffing a header) would show.
-    # 460 per stream is not a multiple of 100, so target-duckdb's final flush acknowledges the
-    # tap's very last state (on an exact multiple it prints an older one; see next test).
+    # 230 per (stream, tenant) with batch_size_rows 100: several batches per stream, so a
+    # loader that drops a row of a batch (target-duckdb 0.8.0 on a newer duckdb) would show.
     messages = tmp_path / "in.jsonl"
     written = write_messages(messages, per_group=230)
 
@@ -52,16 +51,16 @@ def test_happy_path_lands_everything_and_forwards_last_state(duckdb_setup, tmp_p
 def test_forwards_exactly_the_last_state_the_real_target_printed(duckdb_setup, tmp_path):
     config, _ = duckdb_setup
     messages = tmp_path / "in.jsonl"
-    write_messages(messages, per_group=250)  # exact batch multiples: target-duckdb lags
+    write_messages(messages, per_group=250)
     unguarded_config = tmp_path / "unguarded.json"
     settings = json.loads(config.read_text())
     settings["filepath"] = str(tmp_path / "unguarded.duckdb")
     unguarded_config.write_text(json.dumps(settings))
     with messages.open("rb") as stdin:
-        unguarded = subprocess.run([str(BIN / "target-duckdb"), "--config", str(unguarded_config)],
+        unguarded = subprocess.run([str(BIN / LOADER), "--config", str(unguarded_config)],
                                    stdin=stdin, capture_output=True, check=True)
     target_states = [line for line in unguarded.stdout.decode().splitlines() if line.strip()]
-    assert len(target_states) > 1  # it emits a state per flush; the guard keeps only the last
+    assert len(target_states) > 1  # it emits a state per commit; the guard keeps only the last
 
     run = run_guard_cli(GUARD, config, messages)
 
@@ -138,13 +137,13 @@ def test_real_target_failure_passes_its_exit_code(duckdb_setup, tmp_path):
 
     assert run.returncode != 0
     assert run.stdout == ""
-    assert "A record for stream ghost was encountered before a corresponding schema" in run.stderr
+    assert "callio-target-duckdb: stream ghost: a RECORD before its SCHEMA" in run.stderr
 
 
-def test_config_that_requires_primary_keys_is_refused_up_front(duckdb_setup, tmp_path):
+def test_config_the_loader_would_refuse_is_refused_up_front(duckdb_setup, tmp_path):
     config, database = duckdb_setup
     settings = json.loads(config.read_text())
-    del settings["primary_key_required"]
+    del settings["default_target_schema"]
     config.write_text(json.dumps(settings))
     messages = tmp_path / "in.jsonl"
     write_messages(messages, per_group=5)
@@ -153,7 +152,7 @@ def test_config_that_requires_primary_keys_is_refused_up_front(duckdb_setup, tmp
 
     assert run.returncode == 2
     assert run.stdout == ""
-    assert "primary_key_required: false" in run.stderr
+    assert "load-guard: unusable target config: setting 'default_target_schema' is missing" in run.stderr
     assert not database.exists()  # the target never ran
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from callio_load_guard.load_sequence import format_load_id, sequence_of
 
-from conftest import BIN, run_guard_cli, write_messages
+from conftest import BIN, LOADER, run_guard_cli, write_messages
 
 GUARD = "guarded-target-duckdb"
 
@@ -30,7 +30,7 @@ def run_under_clock(config, messages, offset: str | None):
     if offset is not None:
         faketime = shutil.which("faketime")
         assert faketime, "faketime is missing (scripts/test.sh installs Debian's faketime)"
-        command = f"{faketime} -f {offset} {BIN / 'target-duckdb'}"
+        command = f"{faketime} -f {offset} {BIN / LOADER}"
     return run_guard_cli(GUARD, config, messages, target_command=command)
 
 

@@ -41,7 +41,7 @@ def test_a_killed_load_leaves_nothing_readable_and_the_next_start_clears_it(
         duckdb_setup, guard_home, tmp_path, monkeypatch):
     config, _ = duckdb_setup
     settings = json.loads(config.read_text())
-    settings["batch_size_rows"] = 100_000  # one big flush: its CSV is on disk for a while
+    settings["batch_size_rows"] = 100_000  # one big batch: its spool file is on disk for a while
     config.write_text(json.dumps(settings))
     system_temp = tmp_path / "system-temp"
     system_temp.mkdir()
@@ -53,11 +53,11 @@ def test_a_killed_load_leaves_nothing_readable_and_the_next_start_clears_it(
         guard = subprocess.Popen([str(BIN / GUARD), "--config", str(config)], stdin=stdin,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
-    # The real target-duckdb writes its batch CSV; kill the whole load (guard and target) the
+    # The real loader spools its batch file; kill the whole load (guard and loader) the
     # moment the file shows up, wherever it is written, as a power cut or the OOM killer would.
     deadline = time.monotonic() + 120
     while not [f for f in files_under(system_temp) + files_under(guard_home)
-               if f.endswith(".csv")]:
+               if f.endswith(".ndjson")]:
         assert guard.poll() is None, "the load ended before its batch file was seen"
         assert time.monotonic() < deadline, "no batch file appeared"
         time.sleep(0.01)
@@ -65,7 +65,7 @@ def test_a_killed_load_leaves_nothing_readable_and_the_next_start_clears_it(
     guard.wait()
 
     assert files_under(system_temp) == []  # nothing in the folder every user can read
-    leftovers = [f for f in files_under(guard_home / "tmp") if f.endswith(".csv")]
+    leftovers = [f for f in files_under(guard_home / "tmp") if f.endswith(".ndjson")]
     assert leftovers, "the killed load's batch file should be in the private folder"
     for folder in (guard_home, guard_home / "tmp"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700

@@ -3,8 +3,8 @@ tables hold every record exactly once and the report equals the oracle.
 
 Kill points (each found by watching the run's log for a marker; a slow-response fault on the
 second tenant keeps the extraction windows open): during the customers, calls and staff/groups
-extraction, during the load of the calls into DuckDB (rows written, STATE not yet saved), and
-during dbt. The simulator inserts and updates records between and during the runs.
+extraction, during the load of the calls into DuckDB (the batch's transaction open, STATE not
+yet saved), and during dbt. The simulator inserts and updates records between and during the runs.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_killed_runs_then_a_clean_run_leave_every_record_exactly_once(make_pipel
     assert done.returncode == 0, done.tail()
     changes()
     kill_at(pipeline, ["tap-callio--calls", "target-duckdb"], "kill-load",
-            r'Loading \d+ rows into .*"raw"\."calls"')
+            r'"raw"\."calls": landing \d+ records')
     kill_at(pipeline, JOB_ALL, "kill-dbt", r"START sql \w+ model main\.(call_log|customer|fact_staff_daily)",
             during=changes)
     changes()

@@ -25,7 +25,7 @@ from conftest import PROJECT_ROOT
 
 JOB = "callio-customers-calls"
 TABLES = ("call_log", "customer")  # the streams with bookmarks
-TARGET_DUCKDB = PROJECT_ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "target-duckdb"
+TARGET_DUCKDB = PROJECT_ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "callio-target-duckdb"
 
 
 def loader_clock(pipeline, offset: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything that verifies the transform, offline:
-#   1. venvs (.venv: dbt-duckdb, .venv-bq: dbt-bigquery + sqlglot, .venv-target: target-duckdb)
-#   2. sample Singer data -> target-duckdb -> dbt build (seeds, models, data + unit tests),
+#   1. venvs (.venv: dbt-duckdb, .venv-bq: dbt-bigquery + sqlglot, .venv-target: the DuckDB loader)
+#   2. sample Singer data -> the DuckDB loader (guarded) -> dbt build (seeds, models, data + unit tests),
 #      a second batch -> incremental dbt build -> fact window == oracle
 #   3. re-run without new data changes nothing; --full-refresh gives the same marts and
 #      fact_staff_daily(_PK) == oracle on every day; the key and presence tests fail on faults
@@ -34,8 +34,8 @@ if [ -z "${CHECK_DBT_DUCKDB:-}" ]; then
 fi
 DBT_DUCKDB=${CHECK_DBT_DUCKDB:-.venv/bin/dbt}               # dbt-duckdb
 DBT_BIGQUERY=${CHECK_DBT_BIGQUERY:-.venv-bq/bin/dbt}        # dbt-bigquery
-TARGET_DUCKDB=${CHECK_TARGET_DUCKDB:-.venv-target/bin/guarded-target-duckdb}  # load guard + target-duckdb
-DUCKDB_PY=${CHECK_DUCKDB_PYTHON:-.venv/bin/python}          # python with duckdb 1.2.2
+TARGET_DUCKDB=${CHECK_TARGET_DUCKDB:-.venv-target/bin/guarded-target-duckdb}  # load guard + callio-target-duckdb
+DUCKDB_PY=${CHECK_DUCKDB_PYTHON:-.venv/bin/python}          # python with duckdb 2.0.1
 SQLGLOT_PY=${CHECK_SQLGLOT_PYTHON:-.venv-bq/bin/python}     # python with sqlglot
 
 WORK=$(mktemp -d)

@@ -3,7 +3,7 @@
     python scripts/load_sample_raw.py --db ../output/callio.duckdb batch1.singer.jsonl [batch2...]
 
 Each file is one target run (one batch, one load id). The loader (`guarded-target-duckdb`: the
-load guard around target-duckdb 0.8.0 with duckdb 1.2.2) is taken from --target-bin, else
+load guard around the project's callio-target-duckdb, duckdb-loader/) is taken from --target-bin, else
 transform/.venv-target/bin/guarded-target-duckdb. Prints the row count of
 every raw table afterwards so a dropped row is visible.
 """
@@ -25,8 +25,7 @@ def load(db: Path, schema: str, files: list[Path], target_bin: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.json"
         config.write_text(json.dumps({"filepath": str(db), "default_target_schema": schema,
-                                      "add_metadata_columns": True,
-                                      "primary_key_required": False}))
+                                      "add_metadata_columns": True}))
         for path in files:
             with path.open("rb") as messages:
                 subprocess.run([str(target_bin), "--config", str(config)], stdin=messages,
