@@ -84,7 +84,8 @@ SUMMARY_ROW = re.compile(
 FAILED = re.compile(r"^(?:FAILED|BEHIND) (?P<tenant>[^/\s]+)/(?P<stream>\w+): (?P<reason>.*)$")
 # A plugin's last word before it gives up, whatever level Meltano logged it at: the tap's
 # "configuration error: ..." (stderr, so "info" in Meltano's log), an exception's closing line.
-FATAL = re.compile(r"configuration error: |^error: |^(?:[\w.]+\.)?\w*(?:Error|Exception): \S")
+# Anywhere in the line: a loader's "...: DuckDB refuses x: Catalog Error: ..." names its cause last.
+FATAL = re.compile(r"configuration error: |^error: |\w*(?:Error|Exception): \S")
 
 # Lines that only ever add noise to a console (they stay in the log file).
 NOISE = (

@@ -3,7 +3,7 @@
 - a record cap (the old template's LIMIT_RECORDS_PER_ENDPOINT=500) that stops a tenant's stream
   leaves its bookmark behind now: the run is BEHIND, exit 3, and the closing table, the run's JSON
   summary and ``orchestrate.runs --failed`` say how far behind each tenant and stream is;
-- a task that fails before it reads anything (here the load guard refusing a setting) gives its
+- a task that fails before it reads anything (here the loader refusing a mistyped DuckDB setting) gives its
   one-line reason on the console, in ``orchestrate.runs --failed`` and in the summary, not only
   ``FAILED (exit N)`` with the reason in the log file.
 """
@@ -57,9 +57,11 @@ def test_a_run_stopped_by_the_record_cap_is_behind_not_ok(make_pipeline):
 
 def test_a_task_that_fails_before_reading_says_why_everywhere(make_pipeline):
     pipeline = make_pipeline()
-    why = "primary_key_required: false"
-    run = pipeline.run(pipeline.run_job_command("callio-staffgroup"), "guard-refuses",
-                       env={**pipeline.env, "TARGET_DUCKDB_PRIMARY_KEY_REQUIRED": "true"})
+    # a DuckDB setting mistyped in .env: only DuckDB itself knows its settings, so the loader
+    # refuses it when the task starts, after the preflight
+    why = "memory_limt"
+    run = pipeline.run(pipeline.run_job_command("callio-staffgroup"), "loader-refuses",
+                       env={**pipeline.env, "TARGET_DUCKDB_SETTINGS": '{"memory_limt": "1GB"}'})
     assert run.returncode == 1, run.tail()
     failed = [line for line in run.output.splitlines() if line.strip().startswith("task tap-callio--staffgroup")]
     assert len(failed) == 1 and "FAILED" in failed[0] and why in failed[0], run.tail()
