@@ -99,14 +99,14 @@ echo "== incremental fact run removes vanished rows inside the window, keeps old
 "$DUCKDB_PY" scripts/fact_window_probe.py verify "$CALLIO_DUCKDB_PATH"
 "$DUCKDB_PY" scripts/compare_with_oracle.py --db "$CALLIO_DUCKDB_PATH" --truth "$WORK/truth.json"
 
-echo "== key and presence tests fail on planted faults (in a copy of the warehouse)"
+echo "== key, presence and rows_match tests fail on planted faults (in a copy of the warehouse)"
 PROBE_DB="$WORK/probe/$(basename "$CALLIO_DUCKDB_PATH")"  # same file name: same database name
 mkdir "$WORK/probe" && cp "$CALLIO_DUCKDB_PATH" "$PROBE_DB"
 if [ -f "$CALLIO_DUCKDB_PATH.wal" ]; then cp "$CALLIO_DUCKDB_PATH.wal" "$PROBE_DB.wal"; fi
 "$DUCKDB_PY" scripts/data_test_probe.py plant "$PROBE_DB"
 # stg_callio__groups is left out: its view reads raw.groups, which the probe drops
 if CALLIO_DUCKDB_PATH="$PROBE_DB" "${DBT[@]}" test --vars "$VARS" --target-path "$WORK/target-probe" \
-        --select "test_name:primary_key test_name:present test_name:present_if_loaded" \
+        --select "test_name:primary_key test_name:present test_name:present_if_loaded test_name:rows_match" \
         --exclude stg_callio__groups > "$WORK/probe.log"; then
     cat "$WORK/probe.log"; echo "dbt test passed on planted faults"; exit 1
 fi
