@@ -90,7 +90,21 @@ def _extract_and_load(url: str, accounts: Path, emulator, raw: str, tmp_path: Pa
 
 def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_matches(
         simulator, emulator, bq_client, tmp_path):
-    from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
+    from oracle.kpi import (
+        AGENT_COLUMNS,
+        AGENT_KEY,
+        HOURLY_COLUMNS,
+        HOURLY_KEY,
+        expected_fact_agent_kpi_daily,
+        expected_fact_calls_hourly,
+    )
+    from oracle.report import (
+        COLUMNS,
+        direction_class,
+        expected_fact_staff_daily,
+        load_direction_classes,
+        report_differences,
+    )
 
     url, accounts = simulator
     raw, marts = "pipeline_raw", "pipeline_marts"
@@ -142,11 +156,26 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     expected_pk = [row for row in expected if row["Tenant"] == "PK"]
     assert report_differences(fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
                               expected_pk) == []
+    # The KPI tables, row by row and column by column, as on DuckDB (tests/test_meltano_demo.py).
+    agent = fact_rows(bq_client, marts, "fact_agent_kpi_daily", AGENT_COLUMNS)
+    assert agent and report_differences(agent, expected_fact_agent_kpi_daily(truth), AGENT_COLUMNS, AGENT_KEY) == []
+    hourly = fact_rows(bq_client, marts, "fact_calls_hourly", HOURLY_COLUMNS, order_by=HOURLY_KEY)
+    assert sum(row["missed_inbound_called_back"] for row in hourly) > 0, "no callback: the data proves too little"
+    assert report_differences(hourly, expected_fact_calls_hourly(truth), HOURLY_COLUMNS, HOURLY_KEY) == []
+    # Every spelling of a direction the API sent (words in any case, padded, numbers) has its class.
+    classes = load_direction_classes()
+    landed = {(row[0], row[1]): (row[2], row[3]) for row in bq_client.query(
+        f"SELECT tenant, _id, direction, direction_class FROM `{marts}`.`call_log`").result()}
+    spelled = [(landed[(tenant, call["_id"])], direction_class(call["direction"], classes))
+               for tenant in TENANTS for call in truth[tenant]["calls"]]
+    assert all(kind == expected and direction_class(text, classes) == expected
+               for (text, kind), expected in spelled)
+    assert len({text for (text, _), _ in spelled}) > 10
 
     # Analysts see only the final tables in the marts dataset; the building blocks sit apart.
     assert {t.table_id for t in bq_client.list_tables(marts)} == {
         "call_log", "customer", "staff", "group", "update_log", "quarantined_records", "fact_staff_daily",
-        "fact_staff_daily_PK"}
+        "fact_staff_daily_PK", "fact_agent_kpi_daily", "fact_calls_hourly"}
     assert "stg_callio__calls" in {t.table_id for t in bq_client.list_tables(f"{marts}_staging")}
     assert {t.table_id for t in bq_client.list_tables(f"{marts}_intermediate")} == {"int_customer_number_categories"}
 
