@@ -201,6 +201,7 @@ def _assert_html_report_from_bigquery(emulator, marts: str, expected_pk: list[di
     assert shown.returncode == 0, shown.stderr[-3000:]
     seen = json.loads(shown.stdout)
     assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
-    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "answer-rate", "missed", "heatmap", "agent-time",
+                                                          "leads", "status"]
     assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
-    assert seen["facts"].startswith("Tenant PK · 30 local days") and "last successful load 2026-" in seen["facts"]
+    assert seen["facts"].startswith("Tenant PK · 30 ngày") and "lần nạp thành công gần nhất" in seen["facts"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from report_browser import inspect_report
+from report_browser import PHONE, inspect_report, layout_problems
 
 from .checks import REPORT_LOOKBACK_DAYS, assert_final_tables_match_truth, assert_report_matches_oracle, truth_of
 from conftest import PROJECT_ROOT
@@ -55,12 +55,15 @@ def test_one_bad_login_does_not_stop_the_others(make_pipeline):
     assert "task FAILED: tap-callio--calls target-duckdb" in output, run.tail()
     assert "task finished: dbt-duckdb:build" in output, f"dbt did not run or failed after the failures:\n{run.tail()}"
     assert "report written" in output, run.tail()
+    # the page of the real data, on a phone: every chart of the report tenant, nothing cut
     seen = inspect_report(Path(pipeline.env["CALLIO_REPORT_PATH"]),
-                          PROJECT_ROOT / "output" / "test-artifacts" / "report-pipeline.png")
+                          PROJECT_ROOT / "output" / "test-artifacts" / "report-pipeline-phone.png", PHONE)
     assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
-    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "answer-rate", "missed", "heatmap", "agent-time",
+                                                          "leads", "status"]
     assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
-    assert seen["facts"].startswith("Tenant PK · 30 local days"), seen["facts"]
+    assert layout_problems(seen) == []
+    assert seen["facts"].startswith("Tenant PK · 30 ngày"), seen["facts"]
 
     truth = assert_final_tables_match_truth(pipeline, ["PK"], truth=truth_of(pipeline.sim, ["PK"]))
     assert_report_matches_oracle(pipeline, truth, ["PK"], every_day=True)

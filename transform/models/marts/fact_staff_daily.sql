@@ -18,33 +18,33 @@ with {{ callio.older_days_to_build_cte(callio.staff_daily_changed_days()) }},
 
 calls as (
     select
-        tenant,
-        NgayTao as Ngay,
-        fromUser__id as staff_id,
-        fromUser__name,
-        fromGroup__id,
-        createTime,
-        coalesce(billDuration, 0) as billDuration,
-        startTime,
-        endTime,
-        customer_number_normalized
+        call_log.tenant,
+        call_log.NgayTao as Ngay,
+        call_log.fromUser__id as staff_id,
+        call_log.fromUser__name,
+        call_log.fromGroup__id,
+        call_log.createTime,
+        coalesce(call_log.billDuration, 0) as billDuration,
+        call_log.startTime,
+        call_log.endTime,
+        call_log.customer_number_normalized
     from {{ ref('call_log') }} as call_log
-    where fromUser__id is not null
-      and NgayTao is not null
+    where call_log.fromUser__id is not null
+      and call_log.NgayTao is not null
       and {{ callio.in_days_to_build('call_log.tenant', 'call_log.NgayTao') }}
 ),
 
 assignments as (
     select
-        tenant,
-        NgayAssign as Ngay,
-        user_id as staff_id,
-        user_name,
-        _id,
-        assignedTime
+        customer.tenant,
+        customer.NgayAssign as Ngay,
+        customer.user_id as staff_id,
+        customer.user_name,
+        customer._id,
+        customer.assignedTime
     from {{ ref('customer') }} as customer
-    where user_id is not null
-      and NgayAssign is not null
+    where customer.user_id is not null
+      and customer.NgayAssign is not null
       and {{ callio.in_days_to_build('customer.tenant', 'customer.NgayAssign') }}
 ),
 
