@@ -77,7 +77,8 @@ def _tiles(data: ReportData, days: int, words: Words) -> str:
         label_text = words(label) + (f" ({words('share')})" if key == "answered_share" else "")
         tiles.append(f'<div class="tile" data-figure="{key}">{html.escape(label_text)}'
                      f"<b>{html.escape(words.figure(change.current, kind))}</b>"
-                     f"<small>{_change(change, words)} {html.escape(words('previous', days=days))}</small></div>")
+                     f"<small>{_change(change, words)} {html.escape(words('previous', days=days))} "
+                     f"({html.escape(words.figure(change.previous, kind))})</small></div>")
     return "".join(tiles)
 
 
