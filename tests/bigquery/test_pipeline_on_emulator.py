@@ -180,6 +180,25 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     assert {t.table_id for t in bq_client.list_tables(f"{marts}_intermediate")} == {"int_customer_number_categories"}
 
     _assert_html_report_from_bigquery(emulator, marts, expected_pk, tmp_path)
+    _assert_analyst_queries_run(bq_client, emulator, marts)
+
+
+def _assert_analyst_queries_run(bq_client, emulator, marts: str) -> None:
+    """The example queries of docs/warehouse.md ("Queries an analyst runs") run on these marts
+    and give rows (dates pinned to the simulator's days: the docs count from today)."""
+    import re
+
+    text = (REPO / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    section = text[text.index("### Queries an analyst runs"):]
+    queries = re.findall(r"```sql\n(.*?)```", section[:section.index("\n## ")], re.DOTALL)
+    assert len(queries) >= 5
+    for query in queries:
+        query = (query.replace("my-project.callio", f"{emulator.project}.{marts}")
+                 .replace("CURRENT_DATE('Asia/Ho_Chi_Minh')", f"DATE '{SIM_NOW.date().isoformat()}'")
+                 .replace("'2026-11-01' AND '2026-11-30'", f"'{(SIM_NOW - dt.timedelta(days=30)).date()}' AND "
+                                                          f"'{SIM_NOW.date()}'"))
+        rows = list(bq_client.query(query).result())
+        assert rows, f"no row from the docs' query:\n{query}"
 
 
 def _assert_html_report_from_bigquery(emulator, marts: str, expected_pk: list[dict], tmp_path: Path) -> None:
