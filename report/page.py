@@ -60,6 +60,15 @@ def _local(moment: dt.datetime | None, zone: str, words: Words) -> str:
     return f"{words.moment(moment.astimezone(ZoneInfo(zone)))} ({zone})"
 
 
+def tile_label(key: str, label: str, words: Words) -> str:
+    return words(label) + (f" ({words('share')})" if key == "answered_share" else "")
+
+
+def shown_tiles(data: ReportData) -> list[tuple[str, str, str]]:
+    """The tiles of a section: the call-centre ones only when fact_calls_hourly exists."""
+    return [tile for tile in TILES if data.hourly is not None or tile[0] not in HOURLY_TILES]
+
+
 def _change(change: kpi.Change, words: Words) -> str:
     text = words.change(change.change, change.is_rate)
     trend = {"+": "up", "−": "down"}.get(text[:1], "same")
@@ -70,12 +79,9 @@ def _tiles(data: ReportData, days: int, words: Words) -> str:
     shown = kpi.compare(kpi.summary(data.rows, data.hourly), kpi.summary(data.previous_rows, data.previous_hourly))
     by_key = {change.key: change for change in shown}
     tiles = []
-    for key, label, kind in TILES:
-        if data.hourly is None and key in HOURLY_TILES:
-            continue
+    for key, label, kind in shown_tiles(data):
         change = by_key[key]
-        label_text = words(label) + (f" ({words('share')})" if key == "answered_share" else "")
-        tiles.append(f'<div class="tile" data-figure="{key}">{html.escape(label_text)}'
+        tiles.append(f'<div class="tile" data-figure="{key}">{html.escape(tile_label(key, label, words))}'
                      f"<b>{html.escape(words.figure(change.current, kind))}</b>"
                      f"<small>{_change(change, words)} {html.escape(words('previous', days=days))} "
                      f"({html.escape(words.figure(change.previous, kind))})</small></div>")

@@ -52,7 +52,9 @@ class ReportData:
 
     def of_tenant(self, tenant: str) -> ReportData:
         """The same window for one tenant (the page has a section per tenant)."""
-        mine = lambda rows: None if rows is None else [r for r in rows if r["Tenant"] == tenant]  # noqa: E731
+        def mine(rows):
+            return None if rows is None else [r for r in rows if r["Tenant"] == tenant]
+
         return ReportData(mine(self.rows), [tenant], self.first_day, self.last_day, self.last_load, self.source,
                           mine(self.previous_rows), mine(self.hourly), mine(self.previous_hourly))
 

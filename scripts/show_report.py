@@ -25,7 +25,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project's `report` package
 from report import kpi  # noqa: E402
 from report.labels import LANGUAGE_VARIABLE, Words, language  # noqa: E402
-from report.page import HOURLY_TILES, TILES  # noqa: E402
+from report.page import shown_tiles, tile_label  # noqa: E402
 from report.warehouse import DuckDBWarehouse, ReportData  # noqa: E402
 
 # Compact view: report column -> its short heading (the legend under the table spells them out).
@@ -122,16 +122,18 @@ def print_compact_day(con, day, tenant: str, width: int) -> None:
 def print_kpi(data: ReportData, period: int, days: int, words: Words, width: int) -> None:
     """One tenant's section of the HTML report, as tables."""
     tenant = data.tenants[0]
+    if not data.rows:
+        print(f"\n{words('tenant')} {tenant}: {words('no_data')}")
+        return
     print(f"\n{words('tenant')} {tenant} · {period} {words('local_days')} {words.date(data.first_day)} "
           f"{words('to')} {words.date(data.last_day)}, {words('previous', days=period)}")
     if data.hourly is None:
         print(words("kpi_missing"))
     changes = {c.key: c for c in kpi.compare(kpi.summary(data.rows, data.hourly),
                                              kpi.summary(data.previous_rows, data.previous_hourly))}
-    lines = [(words(label) + (f" ({words('share')})" if key == "answered_share" else ""),
-              words.figure(changes[key].current, kind), words.figure(changes[key].previous, kind),
-              words.change(changes[key].change, changes[key].is_rate))
-             for key, label, kind in TILES if data.hourly is not None or key not in HOURLY_TILES]
+    lines = [(tile_label(key, label, words), words.figure(changes[key].current, kind),
+              words.figure(changes[key].previous, kind), words.change(changes[key].change, changes[key].is_rate))
+             for key, label, kind in shown_tiles(data)]
     print_table(words("figures"), ["", words("this_period"), words("previous_period"), words("change")], lines, width,
                 right={1, 2, 3})
     if data.hourly is None:
@@ -143,7 +145,9 @@ def print_kpi(data: ReportData, period: int, days: int, words: Words, width: int
             totals = per_team.setdefault((row["Ngay"], row["Team"]), dict.fromkeys(kpi.HOURLY_SUMS, 0))
             for column in kpi.HOURLY_SUMS:
                 totals[column] += row[column] or 0
-    rate = lambda part, whole: words.figure(kpi.share(part, whole), "rate")  # noqa: E731
+    def rate(part: int, whole: int) -> str:
+        return words.figure(kpi.share(part, whole), "rate")
+
     team_lines = [(words.date(day), team, words.number(t["calls_outbound"]), rate(t["answered_outbound"], t["calls_outbound"]),
                    words.number(t["calls_inbound"]), rate(t["answered_inbound"], t["calls_inbound"]),
                    words.number(t["missed_inbound"]), rate(t["missed_inbound_called_back"], t["missed_inbound"]))
