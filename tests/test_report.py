@@ -115,19 +115,6 @@ def test_this_period_against_the_previous_one(default_page):
     assert "so với 30 ngày trước" in tiles["calls"][1]
 
 
-def test_labels_and_formats_in_english_as_a_setting(warehouse, tmp_path):
-    env = dict(os.environ, CALLIO_REPORT_LANG="en")
-    completed, page = write_report(tmp_path, "--duckdb", str(warehouse), env=env)
-    assert completed.returncode == 0, completed.stderr
-    text = page.read_text(encoding="utf-8")
-    assert '<html lang="en">' in text and "Answer rate per team and day" in text
-    assert "Tenant HN, PK · 30 local days 2026-11-01 to 2026-11-30" in text
-    calls = _expected_tiles("PK")["calls"][0]
-    assert f"<b>{calls:,}</b>" in text and "Tỉ lệ" not in text
-    refused = write_report(tmp_path, "--duckdb", str(warehouse), "--lang", "fr")[0]
-    assert refused.returncode == 2 and "vi or en" in refused.stderr
-
-
 def test_report_is_one_file_with_no_address_to_load(default_page):
     text = default_page.read_text(encoding="utf-8")
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)\s*=""", text, re.IGNORECASE)
@@ -135,7 +122,7 @@ def test_report_is_one_file_with_no_address_to_load(default_page):
     assert "Plotly.newPlot" in text and len(re.findall(r'<section class="chart"', text)) == 2 * len(CHARTS)
 
 
-def test_tenant_and_days_options(tmp_path):
+def test_tenant_days_and_english_options(tmp_path):
     import duckdb
 
     # HN's data stops 3 days before PK's: its window ends at its own latest day.
@@ -144,9 +131,15 @@ def test_tenant_and_days_options(tmp_path):
     con = duckdb.connect(str(path))
     con.execute('delete from main."fact_staff_daily_PK" where "Tenant" = \'HN\' and "Ngay" > ?', [hn_last])
     con.close()
-    completed, page = write_report(tmp_path, "--duckdb", str(path), "--tenant", "HN", "--days", "7", "--lang", "en")
+    env = dict(os.environ, CALLIO_REPORT_LANG="en")  # English as a setting: labels and formats
+    completed, page = write_report(tmp_path, "--duckdb", str(path), "--tenant", "HN", "--days", "7", env=env)
     assert completed.returncode == 0, completed.stderr
     text = page.read_text(encoding="utf-8")
+    assert '<html lang="en">' in text and "Answer rate per team and day" in text and "Tỉ lệ" not in text
+    talk = sum(r[9] for r in fact_rows() if r[1] == "HN" and hn_last - dt.timedelta(days=6) <= r[0] <= hn_last)
+    assert f"<b>{talk / 3600:,.1f} h</b>" in text  # a decimal point in English (Vietnamese: 5,2 giờ)
+    refused = write_report(tmp_path, "--duckdb", str(path), "--lang", "fr")[0]
+    assert refused.returncode == 2 and "vi or en" in refused.stderr
     first = (hn_last - dt.timedelta(days=6)).isoformat()
     assert f"Tenant HN · 7 local days {first} to {hn_last.isoformat()}" in text
     assert "last successful load 2026-11-29 17:15 (Asia/Ho_Chi_Minh)" in text  # HN's own, not PK's
