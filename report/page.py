@@ -1,6 +1,10 @@
-"""One self-contained HTML page: plotly.js inlined once, the charts, what the data is and when
-it was loaded. A Content-Security-Policy forbids every network request, so the page shows the
-same on a machine with no network and can never leak anything by loading a resource."""
+"""One self-contained HTML page: plotly.js inlined once, a section per report tenant (its
+figures against the previous period, its charts), what the data is and when it was loaded. A
+Content-Security-Policy forbids every network request, so the page shows the same on a machine
+with no network and can never leak anything by loading a resource.
+
+Laid out for a phone (390 px) as for a desktop: headings are HTML and wrap, charts take the
+width they are given, Plotly's toolbar is off (it covered the titles on a phone)."""
 
 from __future__ import annotations
 
@@ -12,67 +16,112 @@ import plotly
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from report import kpi
 from report.charts import all_charts
+from report.labels import Words
 from report.warehouse import ReportData
 
 # Inline scripts and styles only; no fetch, image, font or frame from anywhere.
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:"
 STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1200px; color: #222; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-.facts { color: #555; margin: 0 0 16px; }
-.tiles { display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 8px; }
-.tile { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 150px; }
-.tile b { display: block; font-size: 22px; }
-.chart { border-top: 1px solid #eee; padding-top: 8px; }
-.empty { padding: 24px; background: #fff4e5; border: 1px solid #f0c36d; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 0 auto; padding: 16px; max-width: 1200px; color: #222; }
+h1 { font-size: 22px; margin: 0 0 4px; overflow-wrap: anywhere; }
+h2 { font-size: 19px; margin: 24px 0 4px; border-bottom: 2px solid #444; padding-bottom: 2px; }
+h3 { font-size: 15px; margin: 16px 0 0; overflow-wrap: anywhere; }
+nav a { margin-right: 12px; }
+.facts { color: #555; margin: 0 0 12px; overflow-wrap: anywhere; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 8px; margin: 8px 0; }
+.tile { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; }
+.tile b { display: block; font-size: 20px; }
+.tile small { color: #555; }
+.up { color: #1b7a1b; } .down { color: #b22222; }
+.chart { border-top: 1px solid #eee; padding-top: 4px; }
+.chart .plot { width: 100%; }
+.empty, .note { padding: 12px; background: #fff4e5; border: 1px solid #f0c36d; }
 footer { color: #777; font-size: 12px; margin-top: 16px; }
+@media (max-width: 480px) { body { padding: 8px; } .tiles { grid-template-columns: 1fr 1fr; } .tile b { font-size: 17px; } }
 """
+# Plotly's options of every chart: the width of its container, no toolbar, no logo.
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+# Tiles: key of report.kpi.summary -> (label key, how to show the value)
+TILES = (
+    ("calls", "calls", "count"), ("answered", "answered", "count"), ("answered_share", "answered", "rate"),
+    ("talk_hours", "talk_time", "hours"), ("leads", "leads", "count"), ("agents", "agents", "count"),
+    ("rate_outbound", "rate_outbound", "rate"), ("rate_inbound", "rate_inbound", "rate"),
+    ("missed_inbound", "missed_inbound", "count"), ("called_back_share", "called_back_share", "rate"),
+)
+HOURLY_TILES = {"rate_outbound", "rate_inbound", "missed_inbound", "called_back_share"}  # from fact_calls_hourly
 
 
-def _local(moment: dt.datetime | None, zone: str) -> str:
+def _local(moment: dt.datetime | None, zone: str, words: Words) -> str:
     if moment is None:
-        return "never"
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") + f" ({zone})"
+        return words("never")
+    return f"{words.moment(moment.astimezone(ZoneInfo(zone)))} ({zone})"
 
 
-def _tiles(data: ReportData) -> str:
-    rows = data.rows
-    calls = sum(r["TongCuoc"] or 0 for r in rows)
-    answered = sum(r["SoCuoc_NoiMay"] or 0 for r in rows)
-    talk_hours = sum(r["TongThoiluongGoi_Giay"] or 0 for r in rows) / 3600
-    leads = sum(r["SoDataNhan"] or 0 for r in rows)
-    agents = len({(r["Tenant"], r["MaNV_id"]) for r in rows})
-    share = f" ({answered / calls:.0%})" if calls else ""
-    tiles = [("Calls", f"{calls:,}"), ("Answered", f"{answered:,}{share}"), ("Talk time", f"{talk_hours:,.1f} h"),
-             ("Leads received", f"{leads:,}"), ("Agents", f"{agents:,}")]
-    return "".join(f'<div class="tile">{html.escape(label)}<b>{html.escape(value)}</b></div>'
-                   for label, value in tiles)
+def tile_label(key: str, label: str, words: Words) -> str:
+    return words(label) + (f" ({words('share')})" if key == "answered_share" else "")
 
 
-def render(data: ReportData, zone: str, generated_at: dt.datetime, days: int) -> str:
-    tenants = ", ".join(data.tenants) or "none"
-    title = f"Staff activity report: {tenants}"
+def shown_tiles(data: ReportData) -> list[tuple[str, str, str]]:
+    """The tiles of a section: the call-centre ones only when fact_calls_hourly exists."""
+    return [tile for tile in TILES if data.hourly is not None or tile[0] not in HOURLY_TILES]
+
+
+def _change(change: kpi.Change, words: Words) -> str:
+    text = words.change(change.change, change.is_rate)
+    trend = {"+": "up", "−": "down"}.get(text[:1], "same")
+    return f'<span class="{trend}">{html.escape(text)}</span>' if text else ""
+
+
+def _tiles(data: ReportData, days: int, words: Words) -> str:
+    shown = kpi.compare(kpi.summary(data.rows, data.hourly), kpi.summary(data.previous_rows, data.previous_hourly))
+    by_key = {change.key: change for change in shown}
+    tiles = []
+    for key, label, kind in shown_tiles(data):
+        change = by_key[key]
+        tiles.append(f'<div class="tile" data-figure="{key}">{html.escape(tile_label(key, label, words))}'
+                     f"<b>{html.escape(words.figure(change.current, kind))}</b>"
+                     f"<small>{_change(change, words)} {html.escape(words('previous', days=days))} "
+                     f"({html.escape(words.figure(change.previous, kind))})</small></div>")
+    return "".join(tiles)
+
+
+def _section(data: ReportData, days: int, words: Words) -> str:
+    tenant = data.tenants[0]
+    charts = "".join(
+        f'<section class="chart" data-chart="{chart_id}" data-tenant="{html.escape(tenant)}">'
+        f"<h3>{html.escape(heading)}</h3>"
+        + pio.to_html(figure, full_html=False, include_plotlyjs=False, config=PLOT_CONFIG,
+                      div_id=f"chart-{html.escape(tenant)}-{chart_id}", default_width="100%")
+        + "</section>"
+        for chart_id, heading, figure in all_charts(data, words))
+    missing = "" if data.hourly is not None else f'<p class="note">{html.escape(words("kpi_missing"))}</p>'
+    return (f'<article class="tenant" id="tenant-{html.escape(tenant)}" data-tenant="{html.escape(tenant)}">'
+            f"<h2>{html.escape(words('tenant'))} {html.escape(tenant)}</h2>"
+            f'<div class="tiles">{_tiles(data, days, words)}</div>{missing}{charts}</article>')
+
+
+def render(data: ReportData, zone: str, generated_at: dt.datetime, days: int, words: Words) -> str:
+    tenants = ", ".join(data.tenants) or "–"
+    title = f"{words('title')}: {tenants}"
     if data.rows:
-        window = (f"{days} local days {data.first_day.isoformat()} to {data.last_day.isoformat()} "
-                  f"(latest data {data.last_day.isoformat()})")
-        charts = "".join(
-            f'<section class="chart" data-chart="{chart_id}">'
-            + pio.to_html(figure, full_html=False, include_plotlyjs=False, div_id=f"chart-{chart_id}",
-                          config={"displaylogo": False, "responsive": True})
-            + "</section>"
-            for chart_id, figure in all_charts(data.rows, data.first_day, data.last_day).items())
-        body = f'<div class="tiles">{_tiles(data)}</div>{charts}'
+        window = (f"{days} {words('local_days')} {words.date(data.first_day)} {words('to')} "
+                  f"{words.date(data.last_day)} ({words('latest_data')} {words.date(data.last_day)})")
+        shown = [t for t in data.tenants if any(row["Tenant"] == t for row in data.rows)]
+        nav = ("<nav>" + "".join(f'<a href="#tenant-{html.escape(t)}">{html.escape(t)}</a>' for t in shown)
+               + "</nav>") if len(shown) > 1 else ""
+        body = nav + "".join(_section(data.of_tenant(t), days, words) for t in shown)
     else:
-        window = "no data"
-        body = (f'<p class="empty">fact_staff_daily_PK holds no rows for {html.escape(tenants)} yet: run a job '
-                "first (the report then shows its last 30 days).</p>")
-    facts = (f"Tenant {html.escape(tenants)} · {html.escape(window)} · last successful load "
-             f"{html.escape(_local(data.last_load, zone))}")
-    footer = (f"Generated {html.escape(_local(generated_at, zone))} from {html.escape(data.source)}, table "
-              f"fact_staff_daily_PK. Charts: plotly.py {plotly.__version__}, plotly.js inlined.")
+        window = words("no_data")
+        body = f'<p class="empty">{html.escape(words("empty", tenants=tenants, days=days))}</p>'
+    facts = (f"{html.escape(words('tenant'))} {html.escape(tenants)} · {html.escape(window)} · "
+             f"{html.escape(words('last_load'))} {html.escape(_local(data.last_load, zone, words))}")
+    footer = html.escape(words("generated", at=_local(generated_at, zone, words), source=data.source,
+                               version=plotly.__version__))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<!DOCTYPE html>\n<html lang="{words.lang}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>"

@@ -1,8 +1,9 @@
 """Read what the HTML report shows from the final tables, on DuckDB or on BigQuery.
 
-Only two small queries per warehouse: the report table's rows of the last days, and the time of
-the last successful load from update_log. Everything else (windows, tenants, sums) is plain
-Python over those rows, so both warehouses give the page the same data.
+A few small queries per warehouse: the report table's rows of the shown period and the one
+before it, fact_calls_hourly's rows of the same days and tenants, and the time of the last
+successful load from update_log. Everything else (windows, tenants, sums) is plain Python over
+those rows (report.kpi), so both warehouses give the page the same data.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ REPORT_COLUMNS = (
     "TongThoiluongGoi_Giay", "TongRungChuong_Giay", "SoDataNhan",
     "SoSDT_KetBanZalo", "SoSDT_CoNhuCau", "SoSDT_TuChoi", "SoSDT_KhongNgheMay",
 )
+HOURLY_TABLE = "fact_calls_hourly"
+HOURLY_COLUMNS = (
+    "Ngay", "Tenant", "Gio", "Team", "calls_outbound", "calls_inbound", "calls_internal", "calls_other",
+    "answered_outbound", "answered_inbound", "missed_inbound", "missed_inbound_called_back", "talk_s",
+)
 
 
 def business_time_zone() -> str:
@@ -40,6 +46,17 @@ class ReportData:
     last_day: dt.date | None              # latest day with data (the window's end)
     last_load: dt.datetime | None         # latest successful stream load (UTC, aware)
     source: str                           # where the data came from, for the page footer
+    previous_rows: list[dict] = ()        # report rows of the as many days before the window
+    hourly: list[dict] | None = None      # fact_calls_hourly rows of the window (None: no such table)
+    previous_hourly: list[dict] | None = None  # and of the days before it
+
+    def of_tenant(self, tenant: str) -> ReportData:
+        """The same window for one tenant (the page has a section per tenant)."""
+        def mine(rows):
+            return None if rows is None else [r for r in rows if r["Tenant"] == tenant]
+
+        return ReportData(mine(self.rows), [tenant], self.first_day, self.last_day, self.last_load, self.source,
+                          mine(self.previous_rows), mine(self.hourly), mine(self.previous_hourly))
 
 
 def _as_utc(value) -> dt.datetime | None:
@@ -56,22 +73,38 @@ def _as_date(value) -> dt.date:
 
 
 def window_start(latest_days: dict[str, dt.date], tenants: Sequence[str] | None, days: int) -> dt.date:
-    """First day of the window of the chosen tenants (it ends at their latest day with data)."""
+    """First day read: the window of the chosen tenants (it ends at their latest day with data)
+    and as many days before it (the previous period of the page's comparison)."""
     ends = [day for tenant, day in latest_days.items() if not tenants or tenant in tenants]
-    return max(ends) - dt.timedelta(days=days - 1) if ends else dt.date.max
+    return max(ends) - dt.timedelta(days=2 * days - 1) if ends else dt.date.max
 
 
-def assemble(latest_days: dict[str, dt.date], window_rows, last_loads: dict[str, dt.datetime | None],
-             tenants: Sequence[str] | None, days: int, source: str) -> ReportData:
-    """The window (`days` local days ending at the latest day with data) of the chosen tenants."""
-    chosen = sorted(tenants) if tenants else sorted(latest_days)
+def chosen_tenants(latest_days: dict[str, dt.date], tenants: Sequence[str] | None) -> list[str]:
+    return sorted(tenants) if tenants else sorted(latest_days)
+
+
+def assemble(latest_days: dict[str, dt.date], read_rows, last_loads: dict[str, dt.datetime | None],
+             tenants: Sequence[str] | None, days: int, source: str, read_hourly=None) -> ReportData:
+    """The window (`days` local days ending at the latest day with data) of the chosen tenants,
+    and the as many days before it. read_hourly: fact_calls_hourly's rows of the same days and
+    tenants, None when the warehouse has no such table yet."""
+    chosen = chosen_tenants(latest_days, tenants)
     present = [latest_days[t] for t in chosen if t in latest_days]
     last_day = max(present) if present else None
-    first_day = last_day - dt.timedelta(days=days - 1) if last_day else None
-    rows = [row for row in window_rows
-            if row["Tenant"] in chosen and first_day <= row["Ngay"] <= last_day] if last_day else []
     loads = [last_loads[t] for t in chosen if last_loads.get(t)]
-    return ReportData(rows, chosen, first_day, last_day, max(loads) if loads else None, source)
+    if last_day is None:
+        return ReportData([], chosen, None, None, max(loads) if loads else None, source)
+    first_day = last_day - dt.timedelta(days=days - 1)
+    previous_day = first_day - dt.timedelta(days=days)
+
+    def split(rows):
+        mine = [row for row in rows if row["Tenant"] in chosen and previous_day <= row["Ngay"] <= last_day]
+        return [r for r in mine if r["Ngay"] >= first_day], [r for r in mine if r["Ngay"] < first_day]
+
+    rows, previous_rows = split(read_rows)
+    hourly, previous_hourly = split(read_hourly) if read_hourly is not None else (None, None)
+    return ReportData(rows, chosen, first_day, last_day, max(loads) if loads else None, source, previous_rows,
+                      hourly, previous_hourly)
 
 
 class DuckDBWarehouse:
@@ -96,10 +129,18 @@ class DuckDBWarehouse:
             loads = dict(con.execute(
                 f"select tenant, max(updated_at) from {self.schema}.update_log where status = 'OK' group by all"
             ).fetchall())
+            hourly = None
+            if con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                           [self.schema, HOURLY_TABLE]).fetchone()[0]:
+                cursor = con.execute(
+                    f'select {", ".join(HOURLY_COLUMNS)} from {self.schema}.{HOURLY_TABLE} '
+                    'where "Ngay" >= ? and "Tenant" in (select unnest(?::varchar[]))',
+                    [since, chosen_tenants(latest, tenants)])
+                hourly = [dict(zip(HOURLY_COLUMNS, r)) for r in cursor.fetchall()]
         finally:
             con.close()
         return assemble(latest, rows, {t: _as_utc(v) for t, v in loads.items()}, tenants, days,
-                        f"DuckDB {self.path}")
+                        f"DuckDB {self.path}", hourly)
 
 
 class BigQueryWarehouse:
@@ -165,8 +206,25 @@ class BigQueryWarehouse:
             loads = {r[0]: _as_utc(r[1]) for r in client.query(
                 f"SELECT tenant, MAX(updated_at) FROM `{self.project}.{self.dataset}.update_log` "
                 "WHERE status = 'OK' GROUP BY tenant").result()}
+            hourly = self._hourly(client, since, chosen_tenants(latest, tenants))
         finally:
             client.close()
-        for row in rows:
+        for row in rows + (hourly or []):
             row["Ngay"] = _as_date(row["Ngay"])
-        return assemble(latest, rows, loads, tenants, days, f"BigQuery {self.project}.{self.dataset}")
+        return assemble(latest, rows, loads, tenants, days, f"BigQuery {self.project}.{self.dataset}", hourly)
+
+    def _hourly(self, client, since: dt.date, tenants: list[str]) -> list[dict] | None:
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        try:
+            job = client.query(
+                f"SELECT {', '.join(f'`{c}`' for c in HOURLY_COLUMNS)} "
+                f"FROM `{self.project}.{self.dataset}.{HOURLY_TABLE}` "
+                "WHERE Ngay >= @since AND Tenant IN UNNEST(@tenants)",
+                job_config=bigquery.QueryJobConfig(query_parameters=[
+                    bigquery.ScalarQueryParameter("since", "DATE", since),
+                    bigquery.ArrayQueryParameter("tenants", "STRING", tenants)]))
+            return [dict(zip(HOURLY_COLUMNS, r.values())) for r in job.result()]
+        except NotFound:
+            return None

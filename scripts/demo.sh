@@ -38,5 +38,7 @@ stop_simulator
 
 say "result (the latest day; scripts/show_report.py --help for more days, tenants, columns)"
 "$venv/bin/python" scripts/show_report.py output/demo.duckdb --days 1
+say "call-centre figures: the last 30 days against the 30 before, the latest day per team, the busy hours"
+"$venv/bin/python" scripts/show_report.py output/demo.duckdb --kpi --days 1
 [ -f output/report.html ] && say "charts of the last 30 days: output/report.html (opens in any browser, offline)"
 exit "$status"

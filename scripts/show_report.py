@@ -4,8 +4,13 @@ fact_staff_daily_PK of the latest days, per team with its agents.
     python scripts/show_report.py output/demo.duckdb                  # the latest 2 days
     python scripts/show_report.py output/demo.duckdb --days 7 --tenant PK
     python scripts/show_report.py output/demo.duckdb --columns all    # every column, as stored (wide)
+    python scripts/show_report.py output/demo.duckdb --kpi            # the HTML report's figures
 
-The charts of the last 30 days are in the HTML report (python -m report, output/report.html).
+--kpi prints, per report tenant, the figures of the HTML report (python -m report,
+output/report.html), computed by the same code (report.kpi): the last 30 days (--period)
+against the 30 before, the answer rates and missed calls per team of the latest --days days,
+and the calls and missed calls per hour and weekday; in Vietnamese, or English with --lang en
+or CALLIO_REPORT_LANG=en.
 """
 
 from __future__ import annotations
@@ -13,8 +18,15 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from pathlib import Path
 
 import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project's `report` package
+from report import kpi  # noqa: E402
+from report.labels import LANGUAGE_VARIABLE, Words, language  # noqa: E402
+from report.page import shown_tiles, tile_label  # noqa: E402
+from report.warehouse import DuckDBWarehouse, ReportData  # noqa: E402
 
 # Compact view: report column -> its short heading (the legend under the table spells them out).
 COMPACT = {
@@ -43,11 +55,14 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_table(title: str, columns: list[str], rows: list[tuple], width: int | None, sep: str = "  ") -> None:
-    """Plain table; text columns shrink (clipped with …) when the whole would pass `width`."""
+def print_table(title: str, columns: list[str], rows: list[tuple], width: int | None, sep: str = "  ",
+                right: set[int] = frozenset()) -> None:
+    """Plain table; text columns shrink (clipped with …) when the whole would pass `width`.
+    Numbers, and the columns listed in `right` (numbers already written as text), align right."""
     text = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(columns))]
+    numeric = [i in right or all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
+               for i in range(len(columns))]
     if width is not None:
         while sum(widths) + len(sep) * (len(widths) - 1) > width:
             widest = max((i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None)
@@ -104,6 +119,49 @@ def print_compact_day(con, day, tenant: str, width: int) -> None:
                 ["Team / agent", *COMPACT.values()], lines, width, sep=" ")
 
 
+def print_kpi(data: ReportData, period: int, days: int, words: Words, width: int) -> None:
+    """One tenant's section of the HTML report, as tables."""
+    tenant = data.tenants[0]
+    if not data.rows:
+        print(f"\n{words('tenant')} {tenant}: {words('no_data')}")
+        return
+    print(f"\n{words('tenant')} {tenant} · {period} {words('local_days')} {words.date(data.first_day)} "
+          f"{words('to')} {words.date(data.last_day)}, {words('previous', days=period)}")
+    if data.hourly is None:
+        print(words("kpi_missing"))
+    changes = {c.key: c for c in kpi.compare(kpi.summary(data.rows, data.hourly),
+                                             kpi.summary(data.previous_rows, data.previous_hourly))}
+    lines = [(tile_label(key, label, words), words.figure(changes[key].current, kind),
+              words.figure(changes[key].previous, kind), words.change(changes[key].change, changes[key].is_rate))
+             for key, label, kind in shown_tiles(data)]
+    print_table(words("figures"), ["", words("this_period"), words("previous_period"), words("change")], lines, width,
+                right={1, 2, 3})
+    if data.hourly is None:
+        return
+    latest = sorted({row["Ngay"] for row in data.hourly})[-days:]
+    per_team: dict = {}
+    for row in data.hourly:
+        if row["Ngay"] in latest:
+            totals = per_team.setdefault((row["Ngay"], row["Team"]), dict.fromkeys(kpi.HOURLY_SUMS, 0))
+            for column in kpi.HOURLY_SUMS:
+                totals[column] += row[column] or 0
+    def rate(part: int, whole: int) -> str:
+        return words.figure(kpi.share(part, whole), "rate")
+
+    team_lines = [(words.date(day), team, words.number(t["calls_outbound"]), rate(t["answered_outbound"], t["calls_outbound"]),
+                   words.number(t["calls_inbound"]), rate(t["answered_inbound"], t["calls_inbound"]),
+                   words.number(t["missed_inbound"]), rate(t["missed_inbound_called_back"], t["missed_inbound"]))
+                  for (day, team), t in sorted(per_team.items(), key=lambda item: (-item[0][0].toordinal(), item[0][1]))]
+    print_table(words("chart_answer_rate"), ["", "", words("outbound"), "%", words("inbound"), "%",
+                                             words("missed_calls"), words("called_back")], team_lines, width,
+                right={2, 3, 4, 5, 6, 7})
+    for title, columns in ((words("calls"), kpi.CALL_COLUMNS), (words("missed_calls"), ("missed_inbound",))):
+        grid = kpi.hour_by_weekday(data.hourly, columns)
+        print_table(f"{words('chart_heatmap')}: {title}", ["", *map(str, range(24))],
+                    [(name, *map(words.number, row)) for name, row in zip(words.weekdays, grid)], width, sep=" ",
+                    right=set(range(1, 25)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database", help="the DuckDB file (e.g. output/demo.duckdb)")
@@ -112,7 +170,20 @@ def main() -> int:
     parser.add_argument("--columns", choices=["compact", "all"], default="compact",
                         help="compact: teams and agents in --width columns (default); all: every stored column")
     parser.add_argument("--width", type=int, default=120, help="columns of the compact view (default: %(default)s)")
+    parser.add_argument("--kpi", action="store_true", help="the HTML report's figures instead of the staff rows")
+    parser.add_argument("--period", type=int, default=30,
+                        help="--kpi: days compared with the as many before (default: %(default)s, as the HTML report)")
+    parser.add_argument("--lang", help=f"--kpi: vi or en (default: {LANGUAGE_VARIABLE}, else vi)")
     args = parser.parse_args()
+    if args.kpi:
+        try:
+            words = Words(language(args.lang))
+        except ValueError as error:
+            parser.error(str(error))
+        data = DuckDBWarehouse(args.database).read(args.tenant, args.period)
+        for tenant in data.tenants:
+            print_kpi(data.of_tenant(tenant), args.period, args.days, words, args.width)
+        return 0
     con = duckdb.connect(args.database, read_only=True)
     print_loads(con, args.tenant, args.width, one_line_per_tenant=args.columns == "compact")
 

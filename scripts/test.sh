@@ -154,8 +154,11 @@ touch "$setup_done"
 # unit suites 190 s; 532 s in all, set-up included. Lane a had the most room: the loader migration
 # test (old loader, then the new one, about a minute) runs there; the unit lane now also runs the
 # DuckDB loader's suite.
+# test_login_failure (a second job run: the tenant back after its outage) sits in lane a beside
+# the BigQuery suite; lane b keeps the back-fill, which grew a build and a full refresh.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
-              tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py)
+              tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py
+              tests/reliability/test_login_failure.py)
 (
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite migration "$repo" "$venv/bin/python" tests/test_duckdb_loader_migration.py

@@ -3,8 +3,9 @@
 Checks that every record the simulator holds landed exactly once per (tenant, _id), raw and
 final, by comparing ids with the simulator's ground truth (support/truth.py). This is the test
 that caught target-duckdb 0.8.0 losing the first row of every batch on duckdb >= 1.3; it now
-guards the project's own loader (duckdb-loader/, plugin target-duckdb) on duckdb 2.0.1,
-and that the report equals the oracle. A failed tenant through the job runner (dbt and the HTML
+guards the project's own loader (duckdb-loader/, plugin target-duckdb) on duckdb 2.0.1. It also
+checks that every direction the API spelled lands with its class, and that the report tables equal
+the oracles (the KPIs with a callback window set through the environment, not the default). A failed tenant through the job runner (dbt and the HTML
 report still refreshed): tests/reliability/test_login_failure.py.
 """
 
@@ -17,12 +18,30 @@ import duckdb
 import pytest
 
 from callio_sim.testing import running_simulator
-from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences, utc_time
+from oracle.kpi import (
+    AGENT_COLUMNS,
+    AGENT_KEY,
+    HOURLY_COLUMNS,
+    HOURLY_KEY,
+    expected_fact_agent_kpi_daily,
+    expected_fact_calls_hourly,
+)
+from oracle.report import (
+    COLUMNS,
+    direction_class,
+    expected_fact_staff_daily,
+    load_direction_classes,
+    report_differences,
+    utc_time,
+)
 from support.truth import assert_lands_exactly_once, load_truth
 
 from conftest import meltano_bin, run, tail
 
 TENANTS = ["PK", "HN", "SG"]
+# Not the default 24 h: the setting reaches dbt from the environment (CALLIO_CALLBACK_WINDOW_HOURS),
+# and the simulator puts callbacks around this window's edge.
+CALLBACK_WINDOW_HOURS = 6
 # stream -> (raw table, final table, id column in the final table)
 STREAMS = {
     "customers": ("raw.customers", "main.customer", "_id"),
@@ -35,7 +54,8 @@ STREAMS = {
 @pytest.fixture(scope="module")
 def simulator():
     # Everything inside the tap's 90-day first-sync window (see conftest.isolated_env).
-    with running_simulator(seed=7, tenants=",".join(TENANTS), customers=200, calls=800, days=20, customer_days=40) as sim:
+    with running_simulator(seed=7, tenants=",".join(TENANTS), customers=200, calls=800, days=20, customer_days=40,
+                           callback_window_hours=CALLBACK_WINDOW_HOURS) as sim:
         yield sim
 
 
@@ -44,7 +64,7 @@ def landed_keys(con: duckdb.DuckDBPyConnection, table: str, id_column: str) -> l
 
 
 MARTS = {"call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK",
-         "quarantined_records"}
+         "fact_agent_kpi_daily", "fact_calls_hourly", "quarantined_records"}
 
 
 def relations_by_schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -61,7 +81,8 @@ def assert_final_schema_holds_only_the_marts(con: duckdb.DuckDBPyConnection) -> 
     relations = relations_by_schema(con)
     assert relations.get("main") == MARTS, f"main holds {sorted(relations.get('main', ()))}"
     assert {"stg_callio__calls", "stg_callio__customers", "stg_callio__staff", "stg_callio__groups",
-            "stg_callio__sync_log", "stg_callio__quarantine", "status_rules"} == relations.get("main_staging"), relations
+            "stg_callio__sync_log", "stg_callio__quarantine", "status_rules", "direction_classes"} \
+        == relations.get("main_staging"), relations
     assert relations.get("main_intermediate") == {"int_customer_number_categories"}, relations
 
 
@@ -73,19 +94,43 @@ def assert_bookmarks_readable(con: duckdb.DuckDBPyConnection) -> None:
         assert (reached_utc, start_utc) == (utc_time(reached), utc_time(start))
 
 
-def pk_report_differences(con, truth) -> list[str]:
-    """fact_staff_daily_PK against the independent Python oracle over the simulator's truth."""
-    expected = expected_fact_staff_daily(truth, report_tenants=["PK"])
-    quoted = ", ".join(f'"{c}"' for c in COLUMNS)
-    rows = con.execute(f'select {quoted} from main."fact_staff_daily_PK"').fetchall()
-    actual = [dict(zip(COLUMNS, row)) for row in rows]
-    return report_differences(actual, expected)
+def table_differences(con, table: str, expected: list[dict], columns, key=("Ngay", "Tenant", "MaNV_id")) -> list[str]:
+    """A report table against the independent Python oracle's rows."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    actual = [dict(zip(columns, row)) for row in con.execute(f'select {quoted} from main."{table}"').fetchall()]
+    return [f"{table}: {problem}" for problem in report_differences(actual, expected, columns, key)]
+
+
+def report_tables_differences(con, truth) -> list[str]:
+    """Every report table against the oracles over the simulator's truth (a first build: every day)."""
+    window = {"callback_window_hours": CALLBACK_WINDOW_HOURS}
+    return (table_differences(con, "fact_staff_daily_PK", expected_fact_staff_daily(truth, report_tenants=["PK"]),
+                              COLUMNS)
+            + table_differences(con, "fact_agent_kpi_daily", expected_fact_agent_kpi_daily(truth, **window),
+                                AGENT_COLUMNS, AGENT_KEY)
+            + table_differences(con, "fact_calls_hourly", expected_fact_calls_hourly(truth, **window),
+                                HOURLY_COLUMNS, HOURLY_KEY))
+
+
+def direction_problems(con, truth) -> list[str]:
+    """Every spelling the API sent landed as text, with the class of the truth's direction."""
+    classes = load_direction_classes()
+    landed = {(t, i): (d, c) for t, i, d, c in con.execute("select tenant, _id, direction, direction_class from main.call_log").fetchall()}
+    problems = []
+    for tenant, streams in truth.items():
+        for call in streams["calls"]:
+            direction, kind = landed[(tenant, call["_id"])]
+            expected = direction_class(call["direction"], classes)
+            if kind != expected or direction_class(direction, classes) != expected:
+                problems.append(f"{tenant} {call['_id']}: landed {direction!r} as {kind}, truth {call['direction']!r}")
+    return problems
 
 
 def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Path):
     env = dict(isolated_env)
     env["CALLIO_API_URL"] = simulator.url
     env["CALLIO_ACCOUNTS_FILE"] = str(simulator.write_accounts_file(tmp_path / "accounts.json"))
+    env["CALLIO_CALLBACK_WINDOW_HOURS"] = str(CALLBACK_WINDOW_HOURS)
     log = tmp_path / "meltano-run.log"
 
     completed = run([meltano_bin(), "--environment=demo", "run", "callio-all"], env, log)
@@ -101,8 +146,11 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
     assert_bookmarks_readable(con)
     report_rows = con.execute('select count(*) from main."fact_staff_daily_PK"').fetchone()[0]
     assert report_rows > 0
-    problems = pk_report_differences(con, truth)
+    problems = report_tables_differences(con, truth) + direction_problems(con, truth)
     assert not problems, f"{len(problems)} differences with the oracle:\n" + "\n".join(problems[:40])
+    called_back, spellings = con.execute("select (select sum(missed_inbound_called_back) from main.fact_calls_hourly), "
+                                         "(select count(distinct direction) from main.call_log)").fetchone()
+    assert called_back > 0 and spellings > 10, (called_back, spellings)  # callbacks counted, many spellings landed
     tenants_in_report = {t for (t,) in con.execute('select distinct "Tenant" from main."fact_staff_daily_PK"').fetchall()}
     con.close()
     assert tenants_in_report == {"PK"}
@@ -122,6 +170,7 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
     assert (target / "index.html").exists()
     catalog = json.loads((target / "catalog.json").read_text())
     documented = {node["metadata"]["name"]: node["columns"] for node in catalog["nodes"].values()}
-    for mart in ("call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"):
+    for mart in ("call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK",
+                 "fact_agent_kpi_daily", "fact_calls_hourly"):
         assert mart in documented, f"{mart} missing from the dbt docs catalogue"
     assert {c.lower() for c in documented["fact_staff_daily_PK"]} >= {c.lower() for c in COLUMNS}

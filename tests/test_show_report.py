@@ -1,8 +1,10 @@
-"""scripts/show_report.py: the latest days by default, in 120 columns, and options for more."""
+"""scripts/show_report.py: the latest days by default, in 120 columns, and options for more; --kpi
+prints the HTML report's figures."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
@@ -67,3 +69,37 @@ def test_options_for_more_days_one_tenant_and_every_column(warehouse):
                               "SoDataNhan", "SoSDT_KetBanZalo", "SoSDT_CoNhuCau", "SoSDT_TuChoi",
                               "SoSDT_KhongNgheMay", "max_create_ms", "max_assigned_ms", "_ingested_at"]
     assert f"{3 * len(TEAMS['PK']) * AGENTS_PER_TEAM} rows" in wide
+
+
+def test_kpi_shows_the_html_reports_figures(warehouse, tmp_path):
+    """--kpi: per report tenant, the figures of the HTML report's tiles (the same numbers,
+    written the same way), the answer rates and missed calls per team of the latest days, and
+    the hour x weekday grids; in Vietnamese by default, in 120 columns."""
+    env = {k: v for k, v in os.environ.items() if k != "CALLIO_REPORT_LANG"}
+    page = tmp_path / "report.html"
+    subprocess.run([sys.executable, "-m", "report", "--duckdb", str(warehouse), "--output", str(page)], cwd=PROJECT_ROOT,
+                   env=env, check=True, capture_output=True)
+    text = page.read_text(encoding="utf-8")
+    completed = subprocess.run([sys.executable, "scripts/show_report.py", str(warehouse), "--kpi"], cwd=PROJECT_ROOT,
+                               env=env, capture_output=True, text=True, check=True)
+    lines = completed.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    sections = [i for i, line in enumerate(lines) if line.startswith("Tenant ")]
+    assert [lines[i].split()[1] for i in sections] == sorted(TEAMS)
+    for tenant, start, end in zip(sorted(TEAMS), sections, [*sections[1:], len(lines)]):
+        block = lines[start:end]
+        html_part = text[text.index(f'id="tenant-{tenant}"'):]
+        tiles = re.findall(r'data-figure="\w+">([^<]*)<b>([^<]*)</b><small>(?:<span[^>]*>([^<]*)</span>)?', html_part)[:10]
+        assert len(tiles) == 10
+        for label, value, change in tiles:
+            row = next(line for line in block if line.startswith(label + " "))
+            assert value in row and change in row, (label, value, change, row)
+        assert any(line.startswith("Tỉ lệ nghe máy theo nhóm") for line in block)
+        grid = next(i for i, line in enumerate(block) if line.startswith("Cuộc gọi theo giờ và thứ"))
+        assert [line.split()[0] for line in block[grid + 2:grid + 9]] == ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+    english = subprocess.run([sys.executable, "scripts/show_report.py", str(warehouse), "--kpi", "--lang", "en",
+                              "--tenant", "PK", "--days", "1"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert "Outbound answer rate" in english and "Mon" in english and "Tỉ lệ" not in english
+    team_days = [line for line in english.splitlines() if line.startswith(LAST_DAY.isoformat())]
+    assert len(team_days) == len(TEAMS["PK"]) + 1  # its teams and the queue, the latest day only

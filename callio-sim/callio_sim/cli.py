@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log one line per API request to stderr (method, path, tenant, status; never tokens)")
     p.add_argument("--late-minutes", type=float, default=5.0,
                    help="how far in the past late calls (mutate late_calls) are written (default 5)")
+    p.add_argument("--callback-window-hours", type=float, default=24.0,
+                   help="callbacks of missed inbound calls are generated around this window's edge, the "
+                        "warehouse's callback_window_hours (default 24)")
     p.add_argument("--latency-ms", type=float, default=0.0,
                    help="latency model: round trip added to every API request, ms (default 0 = off)")
     p.add_argument("--latency-per-record-ms", type=float, default=0.0,
@@ -69,7 +72,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         same_ms_fraction=args.same_ms_fraction, quirks=not args.no_quirks, token_ttl_s=args.token_ttl_s,
         accounts_per_tenant=args.accounts_per_tenant, live_inserts_per_sec=args.live_inserts_per_sec,
         live_updates_per_sec=args.live_updates_per_sec, live_late_per_sec=args.live_late_per_sec,
-        late_minutes=args.late_minutes, log_requests=args.log_requests, latency_ms=args.latency_ms,
+        late_minutes=args.late_minutes, callback_window_hours=args.callback_window_hours,
+        log_requests=args.log_requests, latency_ms=args.latency_ms,
         latency_per_record_ms=args.latency_per_record_ms, latency_jitter_ms=args.latency_jitter_ms,
     )
 

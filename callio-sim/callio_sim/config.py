@@ -51,6 +51,9 @@ class SimConfig:
     live_late_per_sec: float = 0.0
     log_requests: bool = False
     late_minutes: float = 5.0  # how far in the past late CDRs are written
+    # The warehouse's callback window (dbt var callback_window_hours): callbacks of missed calls
+    # are generated around its edge.
+    callback_window_hours: float = 24.0
     result_window: int = 10_000
     default_page_size: int = 10
     # Latency model for benchmarks (all 0 = off): every API request is answered after
@@ -69,6 +72,8 @@ class SimConfig:
             raise ValueError("at least one tenant is required")
         if self.staff < 1 or self.groups < 1:
             raise ValueError("--staff and --groups must be at least 1")
+        if self.callback_window_hours <= 0:
+            raise ValueError("--callback-window-hours must be above 0")
         if min(self.latency_ms, self.latency_per_record_ms, self.latency_jitter_ms) < 0:
             raise ValueError("--latency-* values must not be negative")
 

@@ -18,6 +18,13 @@ TIME_FIELDS = {
     "groups": ("createTime", "updateTime"),
 }
 EXTRA_FIELDS = {"__v": 0, "isDeleted": False, "orgId": "5f1d7c0e9a1b2c3d4e5f6a7b", "metadata": {"source": "api"}}
+# The readings of `direction` (docs/callio-api.md: words or numbers 1 inbound, 2 outbound,
+# 3 internal): other spellings of the canonical word, numbers as JSON numbers or as text.
+DIRECTION_SPELLINGS = {
+    "outbound": ("Outbound", " outbound ", "OUTBOUND", "out", "OUT", 2, "2"),
+    "inbound": ("Inbound", " inbound", "IN", "in", 1, "1"),
+    "local": ("internal", "Internal ", "LOCAL", 3, "3"),
+}
 
 
 def _as_text(rng: Draws, value: dict) -> Any:
@@ -33,7 +40,7 @@ def _as_text(rng: Draws, value: dict) -> Any:
 def apply_all(seed: int, tenant_code: int, stream: str, keys: list[int], records: list[dict[str, Any]],
               group_names: dict[str, str]) -> list[dict[str, Any]]:
     """The records as the API serves them; each record's quirks depend only on its key."""
-    rows = draw_rows(mix(seed, tenant_code, STREAM_CODES["quirks"], STREAM_CODES[stream]), keys, width=8)
+    rows = draw_rows(mix(seed, tenant_code, STREAM_CODES["quirks"], STREAM_CODES[stream]), keys, width=10)
     return [apply(rng, stream, record, group_names) for rng, record in zip(rows, records)]
 
 
@@ -60,6 +67,9 @@ def apply(rng: Draws, stream: str, record: dict[str, Any], group_names: dict[str
             out["fromGroup"] = _as_text(rng, out["fromGroup"])
         if out.get("answerTime") == 0 and rng.random() < 0.4:
             out["answerTime"] = None
+        spellings = DIRECTION_SPELLINGS.get(out.get("direction"))
+        if spellings and rng.random() < 0.5:
+            out["direction"] = spellings[int(rng.random() * len(spellings))]
     elif stream == "staff":
         if rng.random() < 0.4:
             out["group"] = _as_text(rng, out["group"])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import records, timeline, vocab
-from .config import SimConfig
+from .config import DAY_MS, SimConfig, local_day_start
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,16 @@ class TenantData:
         self.customers_view = CustomerView(base_updates, order, base_updates[order])
         self.customer_overlay: dict[int, dict[str, Any]] = {}
         base_calls = timeline.call_times(cfg, name, self.tenant_code)
-        # base keys are positions in this array; views never modify arrays in place
+        # createTime of each base key (a key is a position in the generated, sorted array; the
+        # callbacks move some, see _add_callbacks); views never modify arrays in place
         self.base_call_times = base_calls
         self.base_call_count = len(base_calls)
         self.calls_view = CallView(base_calls, None)
         self.inserted_call_times: dict[int, int] = {}
+        # callback key -> the missed inbound call whose number it calls (keys after the base ones)
+        self.callback_of: dict[int, int] = {}
         self.mutation_rng = random.Random(records.mix(cfg.seed, self.tenant_code, records.STREAM_CODES["updates"]))
+        self._add_callbacks()
 
     # ----- records -------------------------------------------------------------------------
 
@@ -101,6 +105,44 @@ class TenantData:
         known = np.searchsorted(self.customer_created, times, side="right").tolist()
         rows = records.draw_rows(self._call_base, keys)
         return [records.make_call(self, rng, k, t, n) for rng, k, t, n in zip(rows, keys, times, known)]
+
+    def callback_number(self, key: int) -> str | None:
+        """The number a callback calls (the missed call's fromNumber, as that call shows it);
+        None for every other call."""
+        missed = self.callback_of.get(key)
+        return None if missed is None else self.call(missed)["fromNumber"]
+
+    def _add_callbacks(self) -> None:
+        """Make some outbound calls call the number of a missed inbound call, at the delays that
+        decide whether it was called back (timeline.callback_delays). Each is the outbound call
+        of the same local day nearest to where its callback falls, moved there: the tenant keeps
+        `--calls` calls and every day its count. None falls after now or before the first day."""
+        keys = np.arange(self.base_call_count)
+        first = records.uniforms(self._call_base, keys, 0)
+        missed = np.flatnonzero(records.missed_inbound_mask(first, records.uniforms(self._call_base, keys, 2)))
+        delays = timeline.callback_delays(self.cfg, self.tenant_code, len(missed))
+        times = self.base_call_times  # sorted; base keys are positions
+        targets = times[missed] + np.where(delays == timeline.NO_CALLBACK, 0, delays)
+        wanted = ((delays != timeline.NO_CALLBACK) & (targets <= self.cfg.now_ms)
+                  & (targets >= timeline.first_call_day_start(self.cfg)))
+        outbound = np.flatnonzero(first < records.OUTBOUND_BELOW)  # candidates, in time order
+        taken = np.zeros(len(outbound), dtype=bool)
+        moved = times.copy()
+        candidate_times = times[outbound]
+        for source, target in zip(missed[wanted].tolist(), targets[wanted].tolist()):
+            day = local_day_start(target)
+            lo, hi = np.searchsorted(candidate_times, [day, day + DAY_MS])
+            nearest = _nearest_free(candidate_times, taken, int(lo), int(hi), target)
+            if nearest is None:
+                continue
+            taken[nearest] = True
+            key = int(outbound[nearest])
+            moved[key] = target
+            self.callback_of[key] = source
+        if self.callback_of:
+            order = np.argsort(moved, kind="stable")
+            self.base_call_times = moved
+            self.calls_view = CallView(moved[order], order.astype(np.int64))
 
     def call_customer_number(self, u: list[float], known: int) -> str:
         """From 4 uniforms: the phone of a customer who existed then (recent ones more often,
@@ -222,6 +264,18 @@ class TenantData:
             by_update = np.concatenate([rest, moved])  # `now` is the newest time: they go last
             self.customers_view = CustomerView(update_times, by_update, update_times[by_update])
         return [c["_id"] for c in self.customers(chosen)]
+
+
+def _nearest_free(times: np.ndarray, taken: np.ndarray, lo: int, hi: int, target: int) -> int | None:
+    """Index in [lo, hi) of the untaken time nearest `target` (`times` ascending), or None."""
+    at = int(np.searchsorted(times[lo:hi], target)) + lo
+    before, after = at - 1, at
+    while before >= lo and taken[before]:
+        before -= 1
+    while after < hi and taken[after]:
+        after += 1
+    candidates = [i for i in (before, after) if lo <= i < hi]
+    return min(candidates, key=lambda i: abs(int(times[i]) - target), default=None)
 
 
 def _bounds(axis: np.ndarray, lo_time: int | None, hi_time: int | None) -> tuple[int, int]:

@@ -38,7 +38,7 @@ def call_times(cfg: SimConfig, tenant: str, tenant_code: int) -> np.ndarray:
     rng = np.random.default_rng([cfg.seed, tenant_code, 7])
     now = cfg.now_ms
     today = local_day_start(now)
-    first = today - (cfg.days - 1) * DAY_MS
+    first = first_call_day_start(cfg)
     day_starts = first + DAY_MS * np.arange(cfg.days, dtype=np.int64)
     weekday = ((day_starts + 7 * 3_600_000) // DAY_MS + 3) % 7  # 0 = Monday
     weights = np.where(weekday == 6, 0.35, np.where(weekday == 5, 0.7, 1.0))
@@ -82,3 +82,33 @@ def customer_times(cfg: SimConfig, tenant_code: int) -> tuple[np.ndarray, np.nda
     todays = np.maximum(created, today) + (rng.random(n) * (now - np.maximum(created, today))).astype(np.int64)
     updated = np.where(kind < 0.20, created, np.where(kind < 0.28, todays, updated))
     return created, np.minimum(updated, now)
+
+
+# Half the missed inbound calls get an outbound call to their number (a callback, or not quite);
+# in turn: inside the window, at its edge (exactly the window: still a callback), just past it
+# (up to a minute more), before the missed call, in the missed call's millisecond (not after it).
+CALLBACK_SHARE = 0.5
+NO_CALLBACK = np.iinfo(np.int64).min
+
+
+def callback_delays(cfg: SimConfig, tenant_code: int, missed: int) -> np.ndarray:
+    """For each of `missed` missed inbound calls, the ms from it to its outbound partner call,
+    or NO_CALLBACK. The window is `cfg.callback_window_hours`, the warehouse's default."""
+    rng = np.random.default_rng([cfg.seed, tenant_code, 13])
+    window = round(cfg.callback_window_hours * 3_600_000)
+    chosen = rng.random(missed) < CALLBACK_SHARE
+    turn = np.cumsum(chosen) % 5
+    u = rng.random(missed)
+    delays = np.select(
+        [turn == 0, turn == 1, turn == 2, turn == 3],
+        [1 + (u * (window - 1)).astype(np.int64),        # inside
+         np.full(missed, window, dtype=np.int64),         # at the edge
+         window + 1 + (u * 60_000).astype(np.int64),      # just past it
+         -1 - (u * window).astype(np.int64)],             # before the missed call
+        0)                                               # the same millisecond
+    return np.where(chosen, delays, NO_CALLBACK)
+
+
+def first_call_day_start(cfg: SimConfig) -> int:
+    """Epoch ms of the first local day that holds calls (`cfg.days` days up to today)."""
+    return local_day_start(cfg.now_ms) - (cfg.days - 1) * DAY_MS

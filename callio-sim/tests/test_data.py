@@ -65,16 +65,27 @@ def test_customers_created_long_ago_and_updated_today(clean_sim):
 
 def test_calls_directions_answers_and_durations(clean_sim):
     calls = list(clean_sim.truth("SG", "calls"))
-    assert Counter(c["direction"] for c in calls).keys() == {"outbound", "inbound", "local"}
+    directions = Counter(c["direction"] for c in calls)
+    # the documented words, and a few that no reading covers (NULL, an unknown word)
+    assert directions.keys() == {"outbound", "inbound", "local", "transfer", None}
+    assert directions["outbound"] > directions["inbound"] > directions["local"] > directions[None] > 0
+    unknown_wait = 0
     for c in calls:
         assert c["startTime"] <= c["endTime"]
         if c["billDuration"] > 0:
-            assert c["answerTime"] > c["startTime"] and c["endTime"] > c["answerTime"]
-            assert c["hangupCause"] == "NORMAL_CLEARING"
+            assert c["endTime"] > c["startTime"] and c["hangupCause"] == "NORMAL_CLEARING"
+            if c["answerTime"] > c["startTime"]:
+                assert c["endTime"] > c["answerTime"]
+            else:  # answered, but the backend did not record when: 0, or a time before the start
+                unknown_wait += 1
         else:
             assert c["answerTime"] == 0 and c["endTime"] - c["startTime"] > 0  # ringing time
         assert c["duration"] == round((c["endTime"] - c["startTime"]) / 1000)
-    assert 0.3 < sum(c["billDuration"] > 0 for c in calls) / len(calls) < 0.9
+    answered = sum(c["billDuration"] > 0 for c in calls)
+    assert 0.3 < answered / len(calls) < 0.9
+    assert 0.02 * answered < unknown_wait < 0.1 * answered
+    assert any(c["billDuration"] > 0 and c["answerTime"] == 0 for c in calls)
+    assert any(c["billDuration"] > 0 and 0 < c["answerTime"] < c["startTime"] for c in calls)
     assert all(c["createTime"] <= NOW_MS for c in calls)
     assert min(c["createTime"] for c in calls) >= NOW_MS - 20 * DAY_MS
 
@@ -128,3 +139,36 @@ def test_different_seeds_give_different_data():
             running_simulator(seed=2, tenants="PK", customers=20, calls=20, now_ms=NOW_MS) as b:
         assert [c["phone"] for c in a.truth("PK", "customers")] != [c["phone"] for c in b.truth("PK", "customers")]
         assert a.accounts[0]["password"] != b.accounts[0]["password"]
+
+
+def test_missed_inbound_calls_called_back_around_the_window_edge(clean_sim):
+    """Outbound calls to the number of missed inbound calls: before them, in the same
+    millisecond, inside the 24-hour window, exactly at its edge and just past it."""
+    window = 24 * 3_600_000
+    calls = list(clean_sim.truth("PK", "calls"))
+    outbound = {}
+    for c in calls:
+        if c["direction"] == "outbound":
+            outbound.setdefault(_norm(c["toNumber"]), []).append(c["createTime"])
+    missed = [c for c in calls if c["direction"] == "inbound" and c["billDuration"] == 0]
+    delays = [t - c["createTime"] for c in missed for t in outbound.get(_norm(c["fromNumber"]), [])]
+    kinds = Counter("before" if d < 0 else "same ms" if d == 0 else "inside" if d < window
+                    else "edge" if d == window else "just past" if d <= window + 60_000 else "later"
+                    for d in delays)
+    assert min(kinds[k] for k in ("before", "same ms", "inside", "edge", "just past")) >= 10, kinds
+    # queue calls: missed with nobody on them, some still in their queue's group
+    unattended = [c for c in missed if c["fromUser"] is None]
+    assert any(c["fromGroup"] is None for c in unattended) and any(c["fromGroup"] for c in unattended)
+
+
+def test_the_callback_window_is_an_option():
+    options = dict(seed=5, tenants="PK", customers=200, calls=2000, now_ms=NOW_MS, days=10, quirks=False)
+    with running_simulator(**options, callback_window_hours=2) as sim:
+        calls = list(sim.truth("PK", "calls"))
+    outbound = {}
+    for c in calls:
+        if c["direction"] == "outbound":
+            outbound.setdefault(_norm(c["toNumber"]), set()).add(c["createTime"])
+    missed = [c for c in calls if c["direction"] == "inbound" and c["billDuration"] == 0]
+    assert len(calls) == 2000
+    assert any(c["createTime"] + 2 * 3_600_000 in outbound.get(_norm(c["fromNumber"]), ()) for c in missed)

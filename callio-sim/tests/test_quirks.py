@@ -34,9 +34,17 @@ def test_call_quirks_are_present_on_a_fraction(sim):
     assert {repr(d["answerTime"]) for d in unanswered if d["answerTime"] in (None, 0, "0", 0.0)} >= {"None", "0"}
     assert any(d.get("id") == d["_id"] for d in docs) and any("id" not in d for d in docs)
     assert any("__v" in d for d in docs)
+    # directions as words in any case and padding, or as numbers (JSON numbers or text)
+    assert {repr(d["direction"]) for d in docs} >= {"2", "1", "3", "'2'", "' outbound '", "'IN'", "'internal'"}
     # every quirk is only a different spelling of the canonical value
+    readings = {"outbound": {"outbound", "out", "2"}, "inbound": {"inbound", "in", "1"},
+                "local": {"local", "internal", "3"}}
     for d in docs:
         t = truth[d["_id"]]
+        if t["direction"] in readings:
+            assert str(d["direction"]).strip().lower() in readings[t["direction"]], (d["direction"], t["direction"])
+        else:
+            assert d["direction"] == t["direction"]
         for f in TIME_FIELDS:
             if d[f] is None:
                 assert f == "answerTime" and t[f] == 0

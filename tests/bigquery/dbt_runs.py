@@ -68,9 +68,9 @@ def check_only_known_gaps_failed(result, run_results: dict, manifest: dict) -> N
     assert not unexpected, "\n".join(unexpected) + "\n" + result.stdout[-3000:]
 
 
-def fact_rows(client, dataset: str, table: str, columns) -> list[dict]:
+def fact_rows(client, dataset: str, table: str, columns, order_by=("Ngay", "Tenant", "MaNV_id")) -> list[dict]:
     query = (f"SELECT {', '.join(f'`{c}`' for c in columns)} FROM `{dataset}`.`{table}` "
-             "ORDER BY Ngay, Tenant, MaNV_id")
+             f"ORDER BY {', '.join(order_by)}")
     # By position: the emulator lower-cases result field names (real BigQuery keeps the case).
     return [dict(zip(columns, row.values())) for row in client.query(query).result()]
 

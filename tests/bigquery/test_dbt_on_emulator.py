@@ -29,6 +29,14 @@ def _truth() -> dict:
 
 def test_dbt_build_on_emulator_matches_the_oracle_and_is_idempotent(emulator, landed_raw,
                                                                     bq_client, tmp_path):
+    from oracle.kpi import (
+        AGENT_COLUMNS,
+        AGENT_KEY,
+        HOURLY_COLUMNS,
+        HOURLY_KEY,
+        expected_fact_agent_kpi_daily,
+        expected_fact_calls_hourly,
+    )
     from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
 
     marts = "callio_marts"
@@ -53,6 +61,10 @@ def test_dbt_build_on_emulator_matches_the_oracle_and_is_idempotent(emulator, la
     expected_pk = [r for r in expected if r["Tenant"] == "PK"]
     first_pk = fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS)
     assert report_differences(first_pk, expected_pk) == []
+    first_agent = fact_rows(bq_client, marts, "fact_agent_kpi_daily", AGENT_COLUMNS)
+    assert report_differences(first_agent, expected_fact_agent_kpi_daily(_truth()), AGENT_COLUMNS, AGENT_KEY) == []
+    first_hourly = fact_rows(bq_client, marts, "fact_calls_hourly", HOURLY_COLUMNS, order_by=HOURLY_KEY)
+    assert report_differences(first_hourly, expected_fact_calls_hourly(_truth()), HOURLY_COLUMNS, HOURLY_KEY) == []
 
     # Second run: incremental models MERGE the window again and nothing may change.
     if os.environ.get("BQ_EMULATOR_DBT_UNIT_TESTS") == "1":
@@ -63,6 +75,8 @@ def test_dbt_build_on_emulator_matches_the_oracle_and_is_idempotent(emulator, la
                                          tmp_path / "second", *second[1:])
     check_only_known_gaps_failed(result, run_results, manifest)
     assert fact_rows(bq_client, marts, "fact_staff_daily", COLUMNS) == first
+    assert fact_rows(bq_client, marts, "fact_agent_kpi_daily", AGENT_COLUMNS) == first_agent
+    assert fact_rows(bq_client, marts, "fact_calls_hourly", HOURLY_COLUMNS, order_by=HOURLY_KEY) == first_hourly
     assert list(bq_client.query(f"SELECT COUNT(*) FROM `{marts}`.`call_log`").result())[0][0] \
         == sent["calls"]
     assert isinstance(first[0]["Ngay"], dt.date)

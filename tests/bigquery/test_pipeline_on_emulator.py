@@ -68,7 +68,21 @@ def _extract_and_load(url: str, accounts: Path, emulator, raw: str, tmp_path: Pa
 
 def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_matches(
         simulator, emulator, bq_client, tmp_path):
-    from oracle.report import COLUMNS, expected_fact_staff_daily, report_differences
+    from oracle.kpi import (
+        AGENT_COLUMNS,
+        AGENT_KEY,
+        HOURLY_COLUMNS,
+        HOURLY_KEY,
+        expected_fact_agent_kpi_daily,
+        expected_fact_calls_hourly,
+    )
+    from oracle.report import (
+        COLUMNS,
+        direction_class,
+        expected_fact_staff_daily,
+        load_direction_classes,
+        report_differences,
+    )
 
     url, accounts = simulator
     raw, marts = "pipeline_raw", "pipeline_marts"
@@ -120,15 +134,49 @@ def test_simulator_to_bigquery_marts_hold_every_record_once_and_the_report_match
     expected_pk = [row for row in expected if row["Tenant"] == "PK"]
     assert report_differences(fact_rows(bq_client, marts, "fact_staff_daily_PK", COLUMNS),
                               expected_pk) == []
+    # The KPI tables, row by row and column by column, as on DuckDB (tests/test_meltano_demo.py).
+    agent = fact_rows(bq_client, marts, "fact_agent_kpi_daily", AGENT_COLUMNS)
+    assert agent and report_differences(agent, expected_fact_agent_kpi_daily(truth), AGENT_COLUMNS, AGENT_KEY) == []
+    hourly = fact_rows(bq_client, marts, "fact_calls_hourly", HOURLY_COLUMNS, order_by=HOURLY_KEY)
+    assert sum(row["missed_inbound_called_back"] for row in hourly) > 0, "no callback: the data proves too little"
+    assert report_differences(hourly, expected_fact_calls_hourly(truth), HOURLY_COLUMNS, HOURLY_KEY) == []
+    # Every spelling of a direction the API sent (words in any case, padded, numbers) has its class.
+    classes = load_direction_classes()
+    landed = {(row[0], row[1]): (row[2], row[3]) for row in bq_client.query(
+        f"SELECT tenant, _id, direction, direction_class FROM `{marts}`.`call_log`").result()}
+    spelled = [(landed[(tenant, call["_id"])], direction_class(call["direction"], classes))
+               for tenant in TENANTS for call in truth[tenant]["calls"]]
+    assert all(kind == expected and direction_class(text, classes) == expected
+               for (text, kind), expected in spelled)
+    assert len({text for (text, _), _ in spelled}) > 10
 
     # Analysts see only the final tables in the marts dataset; the building blocks sit apart.
     assert {t.table_id for t in bq_client.list_tables(marts)} == {
         "call_log", "customer", "staff", "group", "update_log", "quarantined_records", "fact_staff_daily",
-        "fact_staff_daily_PK"}
+        "fact_staff_daily_PK", "fact_agent_kpi_daily", "fact_calls_hourly"}
     assert "stg_callio__calls" in {t.table_id for t in bq_client.list_tables(f"{marts}_staging")}
     assert {t.table_id for t in bq_client.list_tables(f"{marts}_intermediate")} == {"int_customer_number_categories"}
 
     _assert_html_report_from_bigquery(emulator, marts, expected_pk, tmp_path)
+    _assert_analyst_queries_run(bq_client, emulator, marts)
+
+
+def _assert_analyst_queries_run(bq_client, emulator, marts: str) -> None:
+    """The example queries of docs/warehouse.md ("Queries an analyst runs") run on these marts
+    and give rows (dates pinned to the simulator's days: the docs count from today)."""
+    import re
+
+    text = (REPO / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    section = text[text.index("### Queries an analyst runs"):]
+    queries = re.findall(r"```sql\n(.*?)```", section[:section.index("\n## ")], re.DOTALL)
+    assert len(queries) >= 5
+    for query in queries:
+        query = (query.replace("my-project.callio", f"{emulator.project}.{marts}")
+                 .replace("CURRENT_DATE('Asia/Ho_Chi_Minh')", f"DATE '{SIM_NOW.date().isoformat()}'")
+                 .replace("'2026-11-01' AND '2026-11-30'", f"'{(SIM_NOW - dt.timedelta(days=30)).date()}' AND "
+                                                          f"'{SIM_NOW.date()}'"))
+        rows = list(bq_client.query(query).result())
+        assert rows, f"no row from the docs' query:\n{query}"
 
 
 def _assert_html_report_from_bigquery(emulator, marts: str, expected_pk: list[dict], tmp_path: Path) -> None:
@@ -150,6 +198,7 @@ def _assert_html_report_from_bigquery(emulator, marts: str, expected_pk: list[di
     assert shown.returncode == 0, shown.stderr[-3000:]
     seen = json.loads(shown.stdout)
     assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["requests"] == [], seen
-    assert [chart["id"] for chart in seen["charts"]] == ["calls", "agent-time", "leads", "status"]
+    assert [chart["id"] for chart in seen["charts"]] == ["calls", "answer-rate", "missed", "heatmap", "agent-time",
+                                                          "leads", "status"]
     assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
-    assert seen["facts"].startswith("Tenant PK · 30 local days") and "last successful load 2026-" in seen["facts"]
+    assert seen["facts"].startswith("Tenant PK · 30 ngày") and "lần nạp thành công gần nhất" in seen["facts"]

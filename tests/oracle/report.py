@@ -18,7 +18,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "transform" / "seeds" / "status_rules.csv"
+SEEDS = Path(__file__).resolve().parents[2] / "transform" / "seeds"
+RULES_PATH = SEEDS / "status_rules.csv"
+DIRECTIONS_PATH = SEEDS / "direction_classes.csv"
 CATEGORIES = ("KetBanZalo", "CoNhuCau", "TuChoi", "KhongNgheMay")
 COLUMNS = (
     "Ngay", "Tenant", "Team", "MaNV_id", "MaNV", "TongCuoc", "SoSDT_Unique", "SoCuoc_NoiMay",
@@ -26,7 +28,6 @@ COLUMNS = (
     "SoSDT_KetBanZalo", "SoSDT_CoNhuCau", "SoSDT_TuChoi", "SoSDT_KhongNgheMay",
     "max_create_ms", "max_assigned_ms", "max_create_local", "max_assigned_local",
 )
-INBOUND = {"inbound", "in", "1"}
 # RE2's \s (what the SQL uses): space, \t, \n, \f, \r
 ASCII_SPACE = " \t\n\f\r"
 
@@ -75,6 +76,26 @@ def load_rules(path: Path = RULES_PATH) -> list[tuple[str, str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return [(row["category"], row["match_type"].strip().lower(), normalize_status(row["pattern"]))
                 for row in csv.DictReader(f)]
+
+
+def load_direction_classes(path: Path = DIRECTIONS_PATH) -> dict[str, str]:
+    """The editable spellings of the directions (the dbt seed itself): spelling -> class."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return {(to_text(row["spelling"]) or "").lower(): row["direction_class"] for row in csv.DictReader(f)}
+
+
+def direction_class(direction, classes: Mapping[str, str]) -> str:
+    """outbound, inbound, internal or other: the direction as text, trimmed and lower-cased,
+    looked up in the spellings; anything else, None included, is other (warehouse spec)."""
+    text = to_text(direction)
+    return classes.get(text.lower(), "other") if text is not None else "other"
+
+
+def customer_number(call: Mapping, classes: Mapping[str, str]) -> str | None:
+    """The customer's side of a call, normalised: fromNumber of an inbound call, toNumber of
+    every other class (the agent is the caller there)."""
+    inbound = direction_class(call.get("direction"), classes) == "inbound"
+    return normalize_phone(to_text(call.get("fromNumber") if inbound else call.get("toNumber")))
 
 
 def status_categories(status: str | None, rules: list[tuple[str, str, str]]) -> set[str]:
@@ -159,6 +180,7 @@ def expected_fact_staff_daily(
     lookback_days: int | None = None,
     rules_path: Path = RULES_PATH,
     status_key: str = "tinh-trang-kh",
+    directions_path: Path = DIRECTIONS_PATH,
 ) -> list[dict]:
     """Expected fact_staff_daily rows, sorted by (Ngay, Tenant, MaNV_id).
 
@@ -169,28 +191,35 @@ def expected_fact_staff_daily(
     """
     zone = ZoneInfo(tz)
     rules = load_rules(rules_path)
+    classes = load_direction_classes(directions_path)
     keep = set(report_tenants) if report_tenants is not None else None
-    window_start = today - dt.timedelta(days=lookback_days) if today and lookback_days is not None else None
+    start = window_start(today, lookback_days)
     rows = []
     for tenant, streams in truth.items():
         if keep is not None and tenant not in keep:
             continue
-        rows.extend(_tenant_rows(tenant, streams, zone, rules, status_key, window_start))
+        rows.extend(_tenant_rows(tenant, streams, zone, rules, classes, status_key, start))
     rows.sort(key=lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"]))
     return rows
 
 
-def report_differences(actual: list[Mapping], expected: list[Mapping], columns=COLUMNS) -> list[str]:
+def window_start(today: dt.date | None, lookback_days: int | None) -> dt.date | None:
+    """First day an incremental run recomputes; None (every day) unless both are given."""
+    return today - dt.timedelta(days=lookback_days) if today and lookback_days is not None else None
+
+
+def report_differences(actual: list[Mapping], expected: list[Mapping], columns=COLUMNS,
+                       key_columns=("Ngay", "Tenant", "MaNV_id")) -> list[str]:
     """What differs between report rows read from a warehouse and the oracle's rows, keyed by
-    (Ngay, Tenant, MaNV_id): missing, unexpected and duplicate rows, then every differing cell.
-    Floats are compared with math.isclose (rel and abs 1e-9): the report's only fractional
-    column is an integer number of milliseconds divided by 1000 on both sides."""
-    key = lambda r: (r["Ngay"], r["Tenant"], r["MaNV_id"])  # noqa: E731
+    `key_columns`: missing, unexpected and duplicate rows, then every differing cell.
+    Floats are compared with math.isclose (rel and abs 1e-9): every fractional column is one
+    division of integers on both sides (ms / 1000, sums by counts)."""
+    key = lambda r: tuple(r[c] for c in key_columns)  # noqa: E731
     got, want = {key(r): r for r in actual}, {key(r): r for r in expected}
     problems = [f"missing row {k}" for k in sorted(want.keys() - got.keys(), key=str)]
     problems += [f"unexpected row {k}" for k in sorted(got.keys() - want.keys(), key=str)]
     if len(actual) != len(got):
-        problems.append(f"duplicate (Ngay, Tenant, MaNV_id) rows ({len(actual)} rows, {len(got)} keys)")
+        problems.append(f"duplicate ({', '.join(key_columns)}) rows ({len(actual)} rows, {len(got)} keys)")
     for k in sorted(want.keys() & got.keys(), key=str):
         problems += [f"{k} {column}: warehouse={got[k][column]!r} oracle={want[k][column]!r}"
                      for column in columns if not _same_cell(got[k][column], want[k][column])]
@@ -215,7 +244,7 @@ def _latest_by_id(records: Iterable[Mapping], order_key=None) -> dict[str, Mappi
     return latest
 
 
-def _tenant_rows(tenant, streams, zone, rules, status_key, window_start) -> list[dict]:
+def _tenant_rows(tenant, streams, zone, rules, classes, status_key, window_start) -> list[dict]:
     groups = {gid: to_text(g.get("name")) for gid, g in _latest_by_id(streams.get("groups")).items()}
     staff = _latest_by_id(streams.get("staff"))
     customers = _latest_by_id(streams.get("customers"), lambda c: to_int(c.get("updateTime")) or -1)
@@ -249,9 +278,7 @@ def _tenant_rows(tenant, streams, zone, rules, status_key, window_start) -> list
         numbers, answered, unanswered, talk, ring_ms = set(), 0, 0, 0, 0
         for call in day_calls:
             bill = to_int(call.get("billDuration")) or 0
-            direction = (to_text(call.get("direction")) or "").lower()
-            number = call.get("fromNumber") if direction in INBOUND else call.get("toNumber")
-            number = normalize_phone(to_text(number))
+            number = customer_number(call, classes)
             if number:
                 numbers.add(number)
             if bill > 0:

@@ -1,8 +1,10 @@
-"""Prove that the key and presence tests (primary_key, present, present_if_loaded) can fail.
+"""Prove that the key and presence tests (primary_key, present, present_if_loaded) and
+rows_match can fail.
 
     plant DB                 break a copy of a built warehouse: one fault per kind, each in a
                              different model (a duplicated key, a NULL key part, NULL columns,
-                             a NULL in a raw table, a raw table that is not loaded)
+                             a NULL in a raw table, a raw table that is not loaded, a KPI row
+                             missing and one with another Team than its fact_staff_daily row)
     verify DB TARGET_PATH    after `dbt test` of those tests on the copy: exactly the tests of
                              the planted faults failed, with the expected number of failing rows,
                              each row labelled with what is wrong; every other one passed
@@ -32,13 +34,26 @@ EXPECTED = {
     ("present", "seed.callio.status_rules"): ["pattern"],
     ("present_if_loaded", "source.callio.callio_raw.calls"): ["_id"],
     # raw.groups is dropped: a table not loaded yet has no NULLs
+    # fact_agent_kpi_daily against fact_staff_daily: the two rows planted here, and the two
+    # fact_staff_daily faults above (its row with a NULL MaNV_id is missing from the KPIs, and
+    # the KPI row of that key has no twin left; its row with a NULL Team differs)
+    ("rows_match", "model.callio.fact_agent_kpi_daily"): ["different Team", "different Team", "missing", "missing",
+                                                           "unexpected"],
 }
-SELECTED = ("primary_key", "present", "present_if_loaded")
+SELECTED = ("primary_key", "present", "present_if_loaded", "rows_match")
+LABEL = {"primary_key": "problem", "rows_match": "problem"}  # else null_columns
 DROPPED = "raw.groups"  # run dbt with --exclude stg_callio__groups: its view reads this table
 
 
 def plant(db: str) -> None:
     con = duckdb.connect(db)
+    # two fact_staff_daily rows other than the first and last (planted below): their KPI rows
+    # go missing and get another Team
+    keys = con.execute('select "Ngay", "Tenant", "MaNV_id" from main.fact_staff_daily where rowid > '
+                       '(select min(rowid) from main.fact_staff_daily) order by rowid limit 2').fetchall()
+    kpi_key = '"Ngay" = ? and "Tenant" = ? and "MaNV_id" = ?'
+    con.execute(f"delete from main.fact_agent_kpi_daily where {kpi_key}", keys[0])
+    con.execute(f"update main.fact_agent_kpi_daily set \"Team\" = 'probe' where {kpi_key}", keys[1])
     duplicate_pk_row = ("main.fact_staff_daily_PK",
                         "insert into {t} select * replace (null as MaNV_id) from {t} where rowid = {first}")
     for table, statement in [
@@ -72,7 +87,7 @@ def verify(db: str, target_path: str) -> None:
         parent = node["attached_node"] or node["depends_on"]["nodes"][0]
         seen.add((name, parent))
         expected = EXPECTED.get((name, parent), [])
-        label = "problem" if name == "primary_key" else "null_columns"
+        label = LABEL.get(name, "null_columns")
         cursor = con.execute(result["compiled_code"])
         column = [d[0] for d in cursor.description].index(label) if expected else 0
         got = sorted(row[column] for row in cursor.fetchall())

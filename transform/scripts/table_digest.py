@@ -1,5 +1,6 @@
 """Print one digest per mart table of a DuckDB file, to prove re-runs and full refreshes
-change nothing. Columns that record when a row was computed (_ingested_at) are left out.
+change nothing. Columns that record when a row was computed (_ingested_at) and up to which load
+its build looked (_load_watermark: a full refresh stamps every row with the newest) are left out.
 
     .venv/bin/python scripts/table_digest.py DB [table ...]
 """
@@ -11,8 +12,9 @@ import sys
 
 import duckdb
 
-TABLES = ["call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK"]
-VOLATILE = {"_ingested_at"}
+TABLES = ["call_log", "customer", "staff", "group", "update_log", "fact_staff_daily", "fact_staff_daily_PK",
+          "fact_agent_kpi_daily", "fact_calls_hourly"]
+VOLATILE = {"_ingested_at", "_load_watermark"}
 
 
 def digest(con: duckdb.DuckDBPyConnection, table: str) -> str:

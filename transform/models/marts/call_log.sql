@@ -16,7 +16,8 @@
 {%- set columns = ['_id', 'chargeTime', 'createTime', 'direction', 'fromNumber', 'toNumber',
                    'startTime', 'endTime', 'duration', 'billDuration', 'hangupCause', 'answerTime',
                    'fromUser__id', 'fromUser__name', 'fromGroup__id', 'tenant', 'row_hash',
-                   'customer_number_normalized', '_sdc_extracted_at', '_sdc_batched_at', '_load_id'] %}
+                   'customer_number_normalized', 'direction_class', '_sdc_extracted_at', '_sdc_batched_at',
+                   '_load_id'] %}
 
 with {{ callio.latest_version_ctes(ref('stg_callio__calls'), columns,
                                   callio.load_sequence('_load_id')

@@ -1,7 +1,8 @@
 {#- One row per (Ngay, Tenant, MaNV_id): a staff member's activity on one local day.
-    Incremental runs recompute today and the previous var('report_lookback_days') local days and
-    replace exactly those days (the pre-hook deletes them, the model inserts them again), so a
-    row whose source vanished inside the window disappears; older days stay frozen. A full
+    Incremental runs rebuild today and the previous var('report_lookback_days') local days, and
+    every older (tenant, day) that received calls, or customers assigned that day, since the
+    last build (macros/report_refresh.sql): the pre-hook deletes those days, the model inserts
+    them again, so a row whose source vanished disappears; other older days stay frozen. A full
     refresh rebuilds every day. -#}
 {{ config(
     materialized='incremental',
@@ -9,46 +10,42 @@
     partition_by=({'field': 'Ngay', 'data_type': 'date', 'granularity': 'day'}
                   if target.type == 'bigquery' else none),
     cluster_by=(['Tenant', 'MaNV_id'] if target.type == 'bigquery' else none),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where Ngay >= {{ callio.date_literal(callio.report_window_start()) }}{% endif %}",
+    pre_hook="{{ callio.delete_days_to_rebuild(callio.staff_daily_changed_days()) }}",
     on_schema_change='append_new_columns'
 ) }}
 
-{%- set window_start = callio.date_literal(callio.report_window_start()) %}
+with {{ callio.older_days_to_build_cte(callio.staff_daily_changed_days()) }},
 
-with calls as (
+calls as (
     select
-        tenant,
-        NgayTao as Ngay,
-        fromUser__id as staff_id,
-        fromUser__name,
-        fromGroup__id,
-        createTime,
-        coalesce(billDuration, 0) as billDuration,
-        startTime,
-        endTime,
-        customer_number_normalized
-    from {{ ref('call_log') }}
-    where fromUser__id is not null
-      and NgayTao is not null
-    {% if is_incremental() %}
-      and NgayTao >= {{ window_start }}
-    {% endif %}
+        call_log.tenant,
+        call_log.NgayTao as Ngay,
+        call_log.fromUser__id as staff_id,
+        call_log.fromUser__name,
+        call_log.fromGroup__id,
+        call_log.createTime,
+        coalesce(call_log.billDuration, 0) as billDuration,
+        call_log.startTime,
+        call_log.endTime,
+        call_log.customer_number_normalized
+    from {{ ref('call_log') }} as call_log
+    where call_log.fromUser__id is not null
+      and call_log.NgayTao is not null
+      and {{ callio.in_days_to_build('call_log.tenant', 'call_log.NgayTao') }}
 ),
 
 assignments as (
     select
-        tenant,
-        NgayAssign as Ngay,
-        user_id as staff_id,
-        user_name,
-        _id,
-        assignedTime
-    from {{ ref('customer') }}
-    where user_id is not null
-      and NgayAssign is not null
-    {% if is_incremental() %}
-      and NgayAssign >= {{ window_start }}
-    {% endif %}
+        customer.tenant,
+        customer.NgayAssign as Ngay,
+        customer.user_id as staff_id,
+        customer.user_name,
+        customer._id,
+        customer.assignedTime
+    from {{ ref('customer') }} as customer
+    where customer.user_id is not null
+      and customer.NgayAssign is not null
+      and {{ callio.in_days_to_build('customer.tenant', 'customer.NgayAssign') }}
 ),
 
 groups as (
@@ -124,17 +121,7 @@ row_keys as (
     select tenant, Ngay, staff_id from assignment_metrics
 ),
 
-staff_in_snapshot as (
-    select
-        staff.tenant,
-        staff._id as staff_id,
-        staff.name,
-        groups.name as group_name
-    from {{ ref('staff') }} as staff
-    left join groups
-        on staff.tenant = groups.tenant and staff.group_id = groups.group_id
-    where staff.in_latest_snapshot
-)
+{{ callio.staff_in_snapshot_cte('groups') }}
 
 select
     row_keys.Ngay,
@@ -160,7 +147,9 @@ select
     current_timestamp as _ingested_at,
     -- the epoch-ms maxima as local times, like Ngay (new columns after the old script's)
     {{ callio.epoch_ms_to_local_timestamp('call_metrics.max_create_ms') }} as max_create_local,
-    {{ callio.epoch_ms_to_local_timestamp('assignment_metrics.max_assigned_ms') }} as max_assigned_local
+    {{ callio.epoch_ms_to_local_timestamp('assignment_metrics.max_assigned_ms') }} as max_assigned_local,
+    -- the newest load the marts held: the next run rebuilds older days loaded after it
+    {{ callio.newest_merged_load() }} as _load_watermark
 from row_keys
 left join call_metrics
     on row_keys.tenant = call_metrics.tenant

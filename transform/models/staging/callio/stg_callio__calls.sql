@@ -1,6 +1,8 @@
--- One row per landed call version: typed, with the customer-side number of the call.
--- Direction: inbound ('inbound', 'in', '1') uses fromNumber; every other value (outbound,
--- '2', local/internal '3', unknown, NULL) uses toNumber, because the agent is the caller.
+-- One row per landed call version: typed, with its direction class and the customer-side
+-- number of the call. Direction class: the direction's text, trimmed and lower-cased, looked up
+-- in the seed direction_classes (outbound/out/2, inbound/in/1, local/internal/3); anything else,
+-- NULL included, is 'other'. Customer number: fromNumber of inbound calls; toNumber of every
+-- other class (outbound, internal, other), because the agent is the caller.
 with source as (
     select * from {{ callio.raw_source('calls', [
         'tenant', '_id', 'createTime', 'chargeTime', 'startTime', 'answerTime', 'endTime', 'duration', 'billDuration',
@@ -32,12 +34,29 @@ typed as (
     from source
 ),
 
+-- one class per spelling, however the seed spells it (a duplicate cannot multiply calls)
+direction_spellings as (
+    select
+        lower({{ callio.to_text('spelling') }}) as spelling,
+        min(direction_class) as direction_class
+    from {{ ref('direction_classes') }}
+    group by lower({{ callio.to_text('spelling') }})
+),
+
+with_class as (
+    select
+        typed.*,
+        coalesce(direction_spellings.direction_class, 'other') as direction_class
+    from typed
+    left join direction_spellings
+        on lower(typed.direction) = direction_spellings.spelling
+),
+
 with_customer_number as (
     select
         *,
-        case when lower(direction) in ('inbound', 'in', '1') then fromNumber else toNumber end
-            as customer_number
-    from typed
+        case when direction_class = 'inbound' then fromNumber else toNumber end as customer_number
+    from with_class
 )
 
 select
