@@ -147,7 +147,10 @@ class SharedLocks:
         self.connection = connect(uri)
         self.job = job
         self.held: list[str] = []
-        with self.connection.cursor() as cursor:
+        # "create table if not exists" is not safe against a second machine doing the same at the
+        # same moment (PostgreSQL: duplicate key in pg_type): one at a time, under a lock of its own
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            cursor.execute("select pg_advisory_xact_lock(%s)", (key_number(f"{HOLDERS}:create"),))
             cursor.execute(f"create table if not exists {HOLDERS} (key text primary key, host text, pid integer, "
                            "job text, since timestamptz)")
 

@@ -20,8 +20,8 @@ def test_the_demo_prints_as_many_days_as_the_readmes_say():
     demo = (PROJECT_ROOT / "scripts" / "demo.sh").read_text()
     days = int(re.search(r"show_report\.py \S+ --days (\d+)", demo)[1])
     assert days == 1, "the READMEs below describe a one-day print"
-    assert "prints `update_log` and the latest day of `fact_staff_daily_PK`" in README
-    assert "`update_log` cùng ngày gần nhất của `fact_staff_daily_PK`" in README_VI
+    assert "prints `update_log`, the latest day of `fact_staff_daily_PK`" in README
+    assert "`update_log`, ngày gần nhất của `fact_staff_daily_PK`" in README_VI
     assert "latest two days of `fact_staff_daily_PK`" not in README and "hai ngày gần nhất" not in README_VI
 
 
