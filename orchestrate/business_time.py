@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-from report.warehouse import business_time_zone  # its one reader of transform/dbt_project.yml
+from orchestrate.project_files import business_time_zone
 
 
 @functools.cache

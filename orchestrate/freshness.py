@@ -55,6 +55,14 @@ def limits_from_schedules(environment: str) -> dict[str, float]:
     return limits
 
 
+def page_limit_hours(environment: str) -> float | None:
+    """The age past which the report marks a tenant's data stale: the tightest limit of the
+    streams it shows (calls, customers), or None when no schedule of the environment reads them."""
+    limits = limits_from_schedules(environment) if environment in project_files.environments() else {}
+    shown = [limits[s] for s in ("calls", "customers") if s in limits]
+    return min(shown) if shown else None
+
+
 @dataclass(frozen=True)
 class Age:
     tenant: str

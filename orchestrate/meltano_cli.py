@@ -85,6 +85,14 @@ def _task_strings(tasks: list) -> list[str]:
 
 
 def schedules(environment: str) -> list[Schedule]:
-    """Job schedules (not the legacy ELT ones) with their cron expressions."""
+    """Job schedules with their cron expressions, read from the project files (a Meltano start less
+    for the daemon, the generators, the freshness check and the report; tests/test_orchestrate.py
+    holds them equal to ``meltano schedule list``)."""
+    del environment  # schedules are project-wide in Meltano
+    return [Schedule(s["name"], s["interval"], s["job"]) for s in project_files.schedules()]
+
+
+def listed_schedules(environment: str) -> list[Schedule]:
+    """Job schedules as Meltano itself lists them (``meltano schedule list``)."""
     listed = _json_from(environment, "schedule", "list")["schedules"]
     return [Schedule(s["name"], s["cron_interval"], s["job"]["name"]) for s in listed.get("job", [])]

@@ -33,6 +33,18 @@ def project() -> dict:
     return merged
 
 
+def schedules() -> list[dict]:
+    """The job schedules (name, interval, job) as meltano.yml declares them."""
+    return [s for s in project()["schedules"] if s.get("job")]
+
+
+def business_time_zone() -> str:
+    """The dbt var business_tz (transform/dbt_project.yml): the zone of every local date and of
+    the times operators read."""
+    dbt_project = yaml.safe_load((PROJECT_ROOT / "transform" / "dbt_project.yml").read_text())
+    return dbt_project["vars"]["business_tz"]
+
+
 def environments() -> list[str]:
     return [e["name"] for e in project()["environments"]]
 

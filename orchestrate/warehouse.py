@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestrate import bigquery_project, project_files
+from orchestrate import bigquery_client, bigquery_project, project_files
 from orchestrate.project_env import project_env, setting
 from orchestrate.tap_catalog import CATALOG_FILE
 
@@ -196,7 +196,8 @@ def connect(environment: str, *, bigquery: bool | None = None) -> DuckDB | BigQu
         path = project_files.configured(environment, "target-duckdb", "filepath").value
         raw = project_files.configured(environment, "target-duckdb", "default_target_schema").value or "raw"
         return DuckDB(Path(str(path)).expanduser(), raw)
-    from report.warehouse import BigQueryWarehouse  # noqa: PLC0415 (its client: the same credentials as dbt's)
-
-    warehouse = BigQueryWarehouse.from_env({**project_env(), **bigquery_project.task_environment()})
-    return BigQuery(warehouse.client(), setting("BQ_RAW_DATASET_ID") or "callio_raw", warehouse.dataset)
+    env = {**project_env(), **bigquery_project.task_environment()}  # .env, the shell, the job's project
+    connection = bigquery_client.client(env.get("BQ_PROJECT_ID", ""), env.get("BQ_LOCATION"),
+                                        env.get("SERVICE_ACCOUNT_KEY_FILE"), env.get("SERVICE_ACCOUNT_KEY_JSON"),
+                                        env.get("BQ_API_ENDPOINT"))
+    return BigQuery(connection, setting("BQ_RAW_DATASET_ID") or "callio_raw", setting("BQ_DATASET_ID") or "callio")

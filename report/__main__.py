@@ -20,9 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestrate import freshness
+from orchestrate.project_files import business_time_zone
 from report.labels import LANGUAGE_VARIABLE, Words, language
 from report.page import render
-from report.warehouse import PROJECT_ROOT, BigQueryWarehouse, DuckDBWarehouse, business_time_zone
+from report.warehouse import PROJECT_ROOT, BigQueryWarehouse, DuckDBWarehouse
 
 log = logging.getLogger("report")
 DEFAULT_DAYS = 30
@@ -89,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     zone = business_time_zone()
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(data, zone, dt.datetime.now(dt.UTC), args.days, words), encoding="utf-8")
+    stale_after = freshness.page_limit_hours(args.environment)
+    output.write_text(render(data, zone, dt.datetime.now(dt.UTC), args.days, words, stale_after), encoding="utf-8")
     if data.rows and data.hourly is None:
         log.warning("%s has no table fact_calls_hourly yet: the page leaves the call-centre figures out until "
                     "the next dbt run builds it", data.source)

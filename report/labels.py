@@ -22,6 +22,11 @@ TEXT = {
     "latest_data": ("dữ liệu mới nhất", "latest data"),
     "last_load": ("lần nạp thành công gần nhất", "last successful load"),
     "never": ("chưa có", "never"),
+    "data_age": ("{tenant}: dữ liệu đến {at}, {hours} giờ trước", "{tenant}: data as of {at}, {hours} h ago"),
+    "data_stale": ("{tenant}: DỮ LIỆU CŨ, đến {at}, {hours} giờ trước (quá {limit} giờ: đã lỡ hai lần chạy)",
+                   "{tenant}: STALE DATA, as of {at}, {hours} h ago (over {limit} h: two runs missed)"),
+    "data_never": ("{tenant}: DỮ LIỆU CŨ, cuộc gọi và khách hàng chưa nạp đủ lần nào",
+                   "{tenant}: STALE DATA, calls and customers never both loaded"),
     "no_data": ("không có dữ liệu", "no data"),
     "empty": ("fact_staff_daily_PK chưa có dòng nào cho {tenants}: hãy chạy một job trước (báo cáo sẽ hiện {days} "
               "ngày gần nhất).",

@@ -39,6 +39,7 @@ nav a { margin-right: 12px; }
 .chart { border-top: 1px solid #eee; padding-top: 4px; }
 .chart .plot { width: 100%; }
 .empty, .note { padding: 12px; background: #fff4e5; border: 1px solid #f0c36d; }
+.age { margin: 0 0 4px; } .age.stale { color: #fff; background: #b22222; padding: 4px 8px; font-weight: bold; }
 footer { color: #777; font-size: 12px; margin-top: 16px; }
 @media (max-width: 480px) { body { padding: 8px; } .tiles { grid-template-columns: 1fr 1fr; } .tile b { font-size: 17px; } }
 """
@@ -103,7 +104,33 @@ def _section(data: ReportData, days: int, words: Words) -> str:
             f'<div class="tiles">{_tiles(data, days, words)}</div>{missing}{charts}</article>')
 
 
-def render(data: ReportData, zone: str, generated_at: dt.datetime, days: int, words: Words) -> str:
+def data_age_lines(data: ReportData, zone: str, now: dt.datetime, stale_after_h: float | None,
+                   words: Words) -> list[tuple[str, str, bool]]:
+    """(tenant, line, stale) for each tenant: how old its data is, stale when older than the
+    freshness check's limit (orchestrate.freshness: two missed runs) or never loaded. The page and
+    scripts/show_report.py print these first."""
+    lines = []
+    for tenant in data.tenants:
+        at = data.as_of.get(tenant)
+        if at is None:
+            lines.append((tenant, words("data_never", tenant=tenant), True))
+            continue
+        hours = (now - at).total_seconds() / 3600
+        stale = stale_after_h is not None and hours > stale_after_h
+        values = {"tenant": tenant, "at": _local(at, zone, words), "hours": words.number(hours, 1),
+                  "limit": words.number(stale_after_h or 0, 1)}
+        lines.append((tenant, words("data_stale" if stale else "data_age", **values), stale))
+    return lines
+
+
+def _data_ages(data: ReportData, zone: str, now: dt.datetime, stale_after_h: float | None, words: Words) -> str:
+    return "".join(f'<p class="age{" stale" if stale else ""}" data-tenant="{html.escape(tenant)}">'
+                   f"{html.escape(text)}</p>" for tenant, text, stale in
+                   data_age_lines(data, zone, now, stale_after_h, words))
+
+
+def render(data: ReportData, zone: str, generated_at: dt.datetime, days: int, words: Words,
+           stale_after_h: float | None = None) -> str:
     tenants = ", ".join(data.tenants) or "–"
     title = f"{words('title')}: {tenants}"
     if data.rows:
@@ -126,6 +153,7 @@ def render(data: ReportData, zone: str, generated_at: dt.datetime, days: int, wo
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head>\n<body>"
-        f'<h1>{html.escape(title)}</h1><p class="facts">{facts}</p>{body}'
+        f'<h1>{html.escape(title)}</h1>{_data_ages(data, zone, generated_at, stale_after_h, words)}'
+        f'<p class="facts">{facts}</p>{body}'
         f"<footer>{footer}</footer></body></html>\n"
     )

@@ -9,13 +9,12 @@ those rows (report.kpi), so both warehouses give the page the same data.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from orchestrate import bigquery_client
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORT_TABLE = "fact_staff_daily_PK"
@@ -32,12 +31,6 @@ HOURLY_COLUMNS = (
 )
 
 
-def business_time_zone() -> str:
-    """The dbt var business_tz: the one home of the zone every Ngay date is in."""
-    project = yaml.safe_load((PROJECT_ROOT / "transform" / "dbt_project.yml").read_text())
-    return project["vars"]["business_tz"]
-
-
 @dataclass(frozen=True)
 class ReportData:
     rows: list[dict]                      # report rows of the window, REPORT_COLUMNS each
@@ -49,6 +42,8 @@ class ReportData:
     previous_rows: list[dict] = ()        # report rows of the as many days before the window
     hourly: list[dict] | None = None      # fact_calls_hourly rows of the window (None: no such table)
     previous_hourly: list[dict] | None = None  # and of the days before it
+    # each tenant's data age: when the older of its calls and customers last loaded (None: never)
+    as_of: dict[str, dt.datetime | None] = field(default_factory=dict)
 
     def of_tenant(self, tenant: str) -> ReportData:
         """The same window for one tenant (the page has a section per tenant)."""
@@ -56,7 +51,15 @@ class ReportData:
             return None if rows is None else [r for r in rows if r["Tenant"] == tenant]
 
         return ReportData(mine(self.rows), [tenant], self.first_day, self.last_day, self.last_load, self.source,
-                          mine(self.previous_rows), mine(self.hourly), mine(self.previous_hourly))
+                          mine(self.previous_rows), mine(self.hourly), mine(self.previous_hourly),
+                          {tenant: self.as_of.get(tenant)})
+
+
+# The newest successful load of each tenant and table; a tenant's data is as old as the older of
+# its calls and customers (the report's two sources), never loaded when either never was.
+LOADS_SQL = ("select tenant, table_name, max(updated_at) from {update_log} "
+             "where status = 'OK' group by tenant, table_name")
+AGE_TABLES = ("call_log", "customer")
 
 
 def _as_utc(value) -> dt.datetime | None:
@@ -83,17 +86,30 @@ def chosen_tenants(latest_days: dict[str, dt.date], tenants: Sequence[str] | Non
     return sorted(tenants) if tenants else sorted(latest_days)
 
 
-def assemble(latest_days: dict[str, dt.date], read_rows, last_loads: dict[str, dt.datetime | None],
-             tenants: Sequence[str] | None, days: int, source: str, read_hourly=None) -> ReportData:
+def data_as_of(loads) -> dict[str, dt.datetime | None]:
+    """{tenant: when the older of its calls and customers last loaded (UTC)}, from LOADS_SQL's rows."""
+    newest: dict[str, dict[str, dt.datetime]] = {}
+    for tenant, table, at in loads:
+        if at is not None:
+            newest.setdefault(tenant, {})[table] = _as_utc(at)
+    return {tenant: min(tables[t] for t in AGE_TABLES) if all(t in tables for t in AGE_TABLES) else None
+            for tenant, tables in newest.items()}
+
+
+def assemble(latest_days: dict[str, dt.date], read_rows, loads, tenants: Sequence[str] | None, days: int,
+             source: str, read_hourly=None) -> ReportData:
     """The window (`days` local days ending at the latest day with data) of the chosen tenants,
     and the as many days before it. read_hourly: fact_calls_hourly's rows of the same days and
     tenants, None when the warehouse has no such table yet."""
     chosen = chosen_tenants(latest_days, tenants)
     present = [latest_days[t] for t in chosen if t in latest_days]
     last_day = max(present) if present else None
-    loads = [last_loads[t] for t in chosen if last_loads.get(t)]
+    newest = [_as_utc(at) for tenant, _table, at in loads if tenant in chosen and at is not None]
+    last_load = max(newest) if newest else None
+    ages = data_as_of(loads)
+    as_of = {tenant: ages.get(tenant) for tenant in chosen}
     if last_day is None:
-        return ReportData([], chosen, None, None, max(loads) if loads else None, source)
+        return ReportData([], chosen, None, None, last_load, source, as_of=as_of)
     first_day = last_day - dt.timedelta(days=days - 1)
     previous_day = first_day - dt.timedelta(days=days)
 
@@ -103,8 +119,8 @@ def assemble(latest_days: dict[str, dt.date], read_rows, last_loads: dict[str, d
 
     rows, previous_rows = split(read_rows)
     hourly, previous_hourly = split(read_hourly) if read_hourly is not None else (None, None)
-    return ReportData(rows, chosen, first_day, last_day, max(loads) if loads else None, source, previous_rows,
-                      hourly, previous_hourly)
+    return ReportData(rows, chosen, first_day, last_day, last_load, source, previous_rows, hourly, previous_hourly,
+                      as_of)
 
 
 class DuckDBWarehouse:
@@ -126,9 +142,7 @@ class DuckDBWarehouse:
             columns = ", ".join(f'"{c}"' for c in REPORT_COLUMNS)
             cursor = con.execute(f'select {columns} from {table} where "Ngay" >= ?', [since])
             rows = [dict(zip(REPORT_COLUMNS, r)) for r in cursor.fetchall()]
-            loads = dict(con.execute(
-                f"select tenant, max(updated_at) from {self.schema}.update_log where status = 'OK' group by all"
-            ).fetchall())
+            loads = con.execute(LOADS_SQL.format(update_log=f"{self.schema}.update_log")).fetchall()
             hourly = None
             if con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                            [self.schema, HOURLY_TABLE]).fetchone()[0]:
@@ -139,8 +153,7 @@ class DuckDBWarehouse:
                 hourly = [dict(zip(HOURLY_COLUMNS, r)) for r in cursor.fetchall()]
         finally:
             con.close()
-        return assemble(latest, rows, {t: _as_utc(v) for t, v in loads.items()}, tenants, days,
-                        f"DuckDB {self.path}", hourly)
+        return assemble(latest, rows, loads, tenants, days, f"DuckDB {self.path}", hourly)
 
 
 class BigQueryWarehouse:
@@ -170,23 +183,7 @@ class BigQueryWarehouse:
                    settings.get("keyfile"), settings.get("keyfile_json"), env.get("BQ_API_ENDPOINT"))
 
     def client(self):
-        """A client with the credentials dbt uses (the runner's schema-change record uses it too)."""
-        from google.cloud import bigquery
-
-        options = {"api_endpoint": self.endpoint} if self.endpoint else None
-        if self.endpoint:
-            from google.auth.credentials import AnonymousCredentials
-            credentials = AnonymousCredentials()
-        elif self.key_json:
-            from google.oauth2 import service_account
-            credentials = service_account.Credentials.from_service_account_info(json.loads(self.key_json))
-        elif self.key_file:
-            from google.oauth2 import service_account
-            credentials = service_account.Credentials.from_service_account_file(self.key_file)
-        else:
-            credentials = None  # application default credentials
-        return bigquery.Client(project=self.project, credentials=credentials, location=self.location,
-                               client_options=options)
+        return bigquery_client.client(self.project, self.location, self.key_file, self.key_json, self.endpoint)
 
     def read(self, tenants: Sequence[str] | None, days: int) -> ReportData:
         from google.cloud import bigquery
@@ -203,9 +200,8 @@ class BigQueryWarehouse:
                     query_parameters=[bigquery.ScalarQueryParameter("since", "DATE", since)]))
             # By position: the emulator lower-cases result field names.
             rows = [dict(zip(REPORT_COLUMNS, r.values())) for r in job.result()]
-            loads = {r[0]: _as_utc(r[1]) for r in client.query(
-                f"SELECT tenant, MAX(updated_at) FROM `{self.project}.{self.dataset}.update_log` "
-                "WHERE status = 'OK' GROUP BY tenant").result()}
+            loads = [tuple(r.values()) for r in client.query(
+                LOADS_SQL.format(update_log=f"`{self.project}.{self.dataset}.update_log`")).result()]
             hourly = self._hourly(client, since, chosen_tenants(latest, tenants))
         finally:
             client.close()

@@ -16,6 +16,8 @@ or CALLIO_REPORT_LANG=en.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -23,9 +25,11 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project's `report` package
+from orchestrate import freshness  # noqa: E402
+from orchestrate.project_files import business_time_zone  # noqa: E402
 from report import kpi  # noqa: E402
 from report.labels import LANGUAGE_VARIABLE, Words, language  # noqa: E402
-from report.page import shown_tiles, tile_label  # noqa: E402
+from report.page import data_age_lines, shown_tiles, tile_label  # noqa: E402
 from report.warehouse import DuckDBWarehouse, ReportData  # noqa: E402
 
 # Compact view: report column -> its short heading (the legend under the table spells them out).
@@ -173,14 +177,20 @@ def main() -> int:
     parser.add_argument("--kpi", action="store_true", help="the HTML report's figures instead of the staff rows")
     parser.add_argument("--period", type=int, default=30,
                         help="--kpi: days compared with the as many before (default: %(default)s, as the HTML report)")
-    parser.add_argument("--lang", help=f"--kpi: vi or en (default: {LANGUAGE_VARIABLE}, else vi)")
+    parser.add_argument("--lang", help=f"vi or en (default: {LANGUAGE_VARIABLE}, else vi)")
+    parser.add_argument("--environment", default=os.environ.get("MELTANO_ENVIRONMENT", "dev"),
+                        help="whose schedules say when data is stale (default: %(default)s)")
     args = parser.parse_args()
+    try:
+        words = Words(language(args.lang))
+    except ValueError as error:
+        parser.error(str(error))
+    # first, each tenant's data age, marked when stale (as on the HTML page)
+    data = DuckDBWarehouse(args.database).read(args.tenant, args.period)
+    limit = freshness.page_limit_hours(args.environment)
+    for _tenant, line, stale in data_age_lines(data, business_time_zone(), dt.datetime.now(dt.UTC), limit, words):
+        print(f"!! {line}" if stale else line)
     if args.kpi:
-        try:
-            words = Words(language(args.lang))
-        except ValueError as error:
-            parser.error(str(error))
-        data = DuckDBWarehouse(args.database).read(args.tenant, args.period)
         for tenant in data.tenants:
             print_kpi(data.of_tenant(tenant), args.period, args.days, words, args.width)
         return 0

@@ -72,6 +72,8 @@ def inspect_report(page_path: Path, screenshot: Path | None = None, size: tuple[
             seen["title"] = page.title()
             seen["lang"] = page.get_attribute("html", "lang")
             seen["facts"] = page.inner_text("p.facts")
+            seen["ages"] = page.evaluate("() => [...document.querySelectorAll('p.age')].map(p => ({tenant: "
+                                         "p.dataset.tenant, text: p.innerText, stale: p.classList.contains('stale')}))")
             seen["charts"] = page.evaluate(COUNT_MARKS)
             seen["layout"] = page.evaluate(LAYOUT)
             if screenshot is not None:

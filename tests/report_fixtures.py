@@ -105,6 +105,7 @@ def build_warehouse(path: Path) -> Path:
     con.executemany("insert into main.update_log values (?, ?, ?, ?, ?, ?, ?)", [
         ("call_log", "PK", LAST_LOAD_UTC - dt.timedelta(hours=2), 120, 1764490000000, "MERGED", "OK"),
         ("call_log", "PK", LAST_LOAD_UTC, 80, 1764497000000, "MERGED", "OK"),
+        ("customer", "PK", LAST_LOAD_UTC - dt.timedelta(hours=1), 5, 1764496000000, "MERGED", "OK"),
         ("customer", "PK", LAST_LOAD_UTC + dt.timedelta(hours=1), 0, None, "ERROR_LOGIN", "ERROR_LOGIN"),
         ("call_log", "HN", LAST_LOAD_UTC - dt.timedelta(days=1), 10, 1764400000000, "MERGED", "OK"),
     ])

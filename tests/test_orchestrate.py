@@ -20,6 +20,10 @@ def all_schedules():
     return meltano_cli.schedules("dev")
 
 
+def test_schedules_read_from_the_project_files_are_meltanos_own():
+    assert meltano_cli.schedules("dev") == meltano_cli.listed_schedules("dev")
+
+
 def test_job_tasks_read_from_the_project_files_are_meltanos_own():
     """The runner reads a job's tasks from the YAML (one Meltano start less per job); they must
     be exactly what `meltano job list` says, for every job."""

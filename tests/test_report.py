@@ -62,6 +62,12 @@ def test_report_in_a_browser_on_a_desktop_and_a_phone(default_page):
         assert_every_chart_has_data(seen)
         assert layout_problems(seen) == [], f"at {size[0]} px"
         assert seen["lang"] == "vi"
+        # first, each tenant's data age: PK's calls and customers loaded days ago (older than two
+        # missed runs of the schedules), HN's customers never
+        assert [(a["tenant"], a["stale"]) for a in seen["ages"]] == [("HN", True), ("PK", True)], seen["ages"]
+        assert seen["ages"][0]["text"] == "HN: DỮ LIỆU CŨ, cuộc gọi và khách hàng chưa nạp đủ lần nào"
+        assert seen["ages"][1]["text"].startswith("PK: DỮ LIỆU CŨ, đến 30/11/2026 16:15 (Asia/Ho_Chi_Minh)"), seen
+        assert "(quá 19,5 giờ: đã lỡ hai lần chạy)" in seen["ages"][1]["text"], seen["ages"]
         # tenants, the window of the data and the last successful load, in the business time zone
         assert seen["facts"] == ("Tenant HN, PK · 30 ngày 01/11/2026 đến 30/11/2026 (dữ liệu mới nhất 30/11/2026) · "
                                  "lần nạp thành công gần nhất 30/11/2026 17:15 (Asia/Ho_Chi_Minh)")

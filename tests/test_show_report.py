@@ -44,6 +44,9 @@ def test_default_is_the_latest_two_days_in_120_columns(warehouse):
     # update_log: one line per tenant with the latest mode and rows of each table
     pk_loads = next(line for line in lines if line.startswith("PK "))
     assert pk_loads.split()[1:] == ["2026-11-30", "11:15", "MERGED", "80", "ERROR_LOGIN", "0"]
+    # before everything, each tenant's data age, stale ones marked (the fixture's loads are days old)
+    assert lines[0] == "!! HN: DỮ LIỆU CŨ, cuộc gọi và khách hàng chưa nạp đủ lần nào", lines[:3]
+    assert lines[1].startswith("!! PK: DỮ LIỆU CŨ, đến 30/11/2026 16:15"), lines[:3]
 
 
 def test_team_lines_sum_their_agents(warehouse):

@@ -64,6 +64,9 @@ def test_one_bad_login_does_not_stop_the_others(make_pipeline):
     assert all(chart["values"] > 0 and chart["marks"] > 0 for chart in seen["charts"]), seen["charts"]
     assert layout_problems(seen) == []
     assert seen["facts"].startswith("Tenant PK · 30 ngày"), seen["facts"]
+    # the data age first: PK just loaded, so not stale
+    assert [(a["tenant"], a["stale"]) for a in seen["ages"]] == [("PK", False)], seen["ages"]
+    assert seen["ages"][0]["text"].startswith("PK: dữ liệu đến "), seen["ages"]
 
     truth = assert_final_tables_match_truth(pipeline, ["PK"], truth=truth_of(pipeline.sim, ["PK"]))
     assert_report_matches_oracle(pipeline, truth, ["PK"], every_day=True)
