@@ -83,3 +83,14 @@ stop_simulator() {
   fi
   SIM_PID=""
 }
+
+setup_dagster_venv() {  # .venv-dagster: Dagster's pins (orchestrate_dagster/requirements.txt), apart from .venv's
+  local dir="$repo/.venv-dagster" requirements="$repo/orchestrate_dagster/requirements.txt"
+  if [ ! -x "$dir/bin/python" ] || ! stamp_ok dagster "$requirements"; then
+    say "preparing .venv-dagster (Dagster)"
+    [ -x "$dir/bin/python" ] || "$venv/bin/uv" venv -q --python "$python" "$dir"
+    # sync, not install: the venv holds exactly the pinned set, nothing left from an older one
+    "$venv/bin/uv" pip sync -q --python "$dir/bin/python" "$requirements"
+    stamp_set dagster "$requirements"
+  fi
+}
