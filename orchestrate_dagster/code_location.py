@@ -25,8 +25,7 @@ def build_definitions(facts: Facts | None = None) -> dg.Definitions:
     dbt = transform.build_dbt_assets(facts)
     page = report.build_report_asset(facts)
     downstream = dg.AssetSelection.assets(dbt, page)
-    by_meltano_job = dict(zip(facts.jobs, jobs.asset_jobs(facts, extract.raw_keys_by_extractor(facts), downstream,
-                                                          tenants)))
+    by_meltano_job = dict(zip(facts.jobs, jobs.asset_jobs(facts, extract.raw_keys_by_extractor(facts), downstream)))
     return dg.Definitions(
         assets=[tap, dbt, page],
         jobs=list(by_meltano_job.values()),

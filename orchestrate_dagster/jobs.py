@@ -52,15 +52,15 @@ def transform_job(facts: Facts, tagged: str | None) -> str:
     return tagged if tagged in facts.jobs else next(iter(facts.jobs))
 
 
-def asset_jobs(facts: Facts, raw_keys_of: dict[str, list[dg.AssetKey]], downstream: dg.AssetSelection,
-               partitions: dg.PartitionsDefinition) -> list[dg.UnresolvedAssetJobDefinition]:
-    """One Dagster job per Meltano job: its extractors' raw tables (one tenant partition), and
-    everything downstream of them that ``downstream`` holds (the dbt models, the report)."""
+def asset_jobs(facts: Facts, raw_keys_of: dict[str, list[dg.AssetKey]],
+               downstream: dg.AssetSelection) -> list[dg.UnresolvedAssetJobDefinition]:
+    """One Dagster job per Meltano job: its extractors' raw tables (partitioned by tenant, so a
+    run is one tenant's), and everything ``downstream`` holds (the dbt models, the report)."""
     found = []
     for job in facts.jobs:
         raw = dg.AssetSelection.assets(*(key for extractor in facts.extractors_of(job) for key in raw_keys_of[extractor]))
         found.append(dg.define_asset_job(
-            dagster_name(job), selection=raw | downstream, partitions_def=partitions, tags={JOB_TAG: job},
+            dagster_name(job), selection=raw | downstream, tags={JOB_TAG: job},
             description=f"Meltano job {job} for one tenant: {', '.join(facts.jobs[job])}, then the HTML report "
                         "(each step through python -m orchestrate.run_job)"))
     return found
