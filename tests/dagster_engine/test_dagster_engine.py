@@ -1,0 +1,171 @@
+"""Dagster as the engine (issue #24, point 3), proven from outside: Dagster's own validation, its own
+in-process execution and its own daemon, against the simulator, with the final tables judged by
+the ground truth.
+
+- the definitions pass ``dagster definitions validate``, and Dagster's lineage runs from the raw
+  tables of the tap through the dbt models to the report;
+- one tenant's partition, materialised in process, lands that tenant and no other and its final
+  tables equal the truth; the API failing on the first try is retried by Dagster; the runs and
+  Meltano's bookmarks share one PostgreSQL database, each in its own tables;
+- a bounded run of ``dagster-daemon``: a schedule's tick (the old script's
+  ``SCHEDULER_STAFF_GROUP_TIME_UTC``, a minute ahead) launches one run per tenant; the tenant
+  whose password is wrong fails its partition alone, its refused login is not retried, and the
+  failure sensor calls ``orchestrate.notify`` once for that run with the job, tenant, reason and run.
+
+The tests of this module run in order (each builds on the last) and share one deployment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import time
+
+import pytest
+
+from reliability.checks import assert_final_tables_match_truth
+from reliability.pipeline import Pipeline
+
+from .conftest import TENANTS, WRONG_PASSWORD, Deployment, copy_with_venvs, deployment_environment, running
+
+RUN_ID = re.compile(r"run ([0-9a-f-]{36}) (succeeded|FAILED)")
+RAW_TABLES = ("customers", "calls", "staff", "groups", "sync_log")
+TERMINAL = ("SUCCESS", "FAILURE", "CANCELED")
+# A stand-in for issue #25's notifier in the copy the daemon runs: each call, one JSON line.
+NOTIFY_STAND_IN = '''"""Test stand-in for python -m orchestrate.notify: records its arguments."""
+import json, os, sys
+with open(os.environ["CALLIO_TEST_NOTIFICATIONS"], "a", encoding="utf-8") as out:
+    out.write(json.dumps(sys.argv[1:]) + "\\n")
+'''
+
+
+def test_definitions_pass_dagsters_validation_and_lineage_runs_tap_raw_dbt_report(deployment: Deployment):
+    validated = deployment.dagster("validate", name="validate")
+    assert validated.returncode == 0, validated.tail()
+    assert "Validation successful" in validated.output, validated.tail()
+    # Dagster's own reading of the graph: everything upstream of the report (run where the
+    # launcher runs Dagster, in DAGSTER_HOME, away from any .env of the project folder)
+    listed = subprocess.run(
+        [str(deployment.pipeline.root / ".venv-dagster" / "bin" / "dagster"), "asset", "list", "--select",
+         "*staff_activity_report", "-m", "orchestrate_dagster.definitions", "-d", str(deployment.pipeline.root)],
+        cwd=deployment.dagster_home, env=deployment.pipeline.env, capture_output=True, text=True, check=False)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    upstream = set(listed.stdout.split())
+    # tap -> raw tables -> staging -> final tables -> report, as Dagster resolves the graph
+    assert {f"callio_raw/{table}" for table in RAW_TABLES} <= upstream, listed.stdout
+    assert {"staging/stg_callio__calls", "call_log", "customer", "staff", "group", "update_log",
+            "fact_staff_daily", "fact_staff_daily_PK", "staff_activity_report"} <= upstream, listed.stdout
+
+
+def test_one_tenant_partition_materialised_in_process_equals_the_truth(deployment: Deployment):
+    pipeline = deployment.pipeline
+    # The API fails PK's first call request twice: the tap's one retry is used up, the tenant's
+    # calls fail, the runner exits 1, and Dagster's retry policy runs the step again.
+    pipeline.sim.set_faults([{"fault": "status", "status": 503, "endpoints": ["/call"], "tenants": ["PK"],
+                              "times": 2}])
+    done = deployment.dagster("materialize", "PK", "callio-all", name="materialize-pk")
+    pipeline.sim.set_faults([])
+    assert done.returncode == 0, done.tail()
+    run_id = RUN_ID.search(done.output)[1]
+
+    assert_final_tables_match_truth(pipeline, ("PK",))
+    for table in RAW_TABLES:
+        tenants = {row[0] for row in pipeline.query(f"select distinct tenant from raw.{table}")}
+        assert tenants == {"PK"}, f"raw.{table} holds {tenants}: one partition read another tenant"
+
+    retried = deployment.events(run_id, "STEP_UP_FOR_RETRY")
+    assert [event["step_key"] for event in retried] == ["tap_callio"], retried
+
+    (run,) = deployment.runs(f"run_id = '{run_id}'")
+    assert (run["job"], run["status"], run["partition"], run["tags"]["callio/job"]) == \
+        ("callio_all", "SUCCESS", "PK", "callio-all")
+    # Meltano's own tables in the same database, beside Dagster's schema, with the tenant's state ids
+    state_ids = {row[0] for row in deployment.rows("select state_id from public.state")}
+    assert {f"demo:tap-callio--{family}-to-target-duckdb:tenant-PK" for family in ("customers", "calls", "staffgroup")} \
+        <= state_ids, state_ids
+    assert int(deployment.rows("select count(*) from public.runs")[0][0]) > 0, "Meltano's runs table is not Meltano's"
+
+
+def next_minute_at_least(seconds: float) -> dt.datetime:
+    """The first whole UTC minute at least this far ahead (the daemon must be up before it)."""
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    return at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
+@pytest.fixture(scope="module")
+def scheduled(deployment: Deployment, tmp_path_factory):
+    """A copy of the project under ``dagster-daemon run`` (through scripts/dagster.sh daemon) whose
+    staff and group slot is the next minute; HN's password is wrong. The daemon runs until both
+    tenants' runs of that tick ended and the failure sensor has been evaluated once after its
+    notification; then it is stopped."""
+    base = tmp_path_factory.mktemp("daemon")
+    root = copy_with_venvs(base / "project")
+    (root / "orchestrate" / "notify.py").write_text(NOTIFY_STAND_IN)
+    (base / "work").mkdir()
+    env = deployment_environment(base / "work", deployment.database, deployment.dagster_home)
+    env["CALLIO_DUCKDB_PATH"] = deployment.pipeline.env["CALLIO_DUCKDB_PATH"]  # the same warehouse
+    tick = next_minute_at_least(40)
+    env.update({"SCHEDULER_STAFF_GROUP_TIME_UTC": tick.strftime("%H:%M"),
+                "SCHEDULER_RUN_TIMES_UTC": (tick + dt.timedelta(hours=12)).strftime("%H:%M"),
+                "CALLIO_TEST_NOTIFICATIONS": str(base / "notifications.jsonl")})
+    machine = Deployment(Pipeline(deployment.pipeline.sim, env, base / "work", root=root), deployment.database)
+    machine.set_password("HN", WRONG_PASSWORD)
+    machine.pipeline.sim.reset_stats()
+    schedule = f"slot_{tick:%H%M}"
+    log = base / "daemon.log"
+    with running(machine.dagster_command("daemon"), root, machine.pipeline.env, log) as daemon:
+        deadline = time.monotonic() + (tick - dt.datetime.now(dt.UTC)).total_seconds() + 360
+        while time.monotonic() < deadline and daemon.poll() is None:
+            runs = machine.runs(f"run_id in (select run_id from dagster.run_tags where key = 'dagster/schedule_name' "
+                                f"and value = '{schedule}')")
+            text = log.read_text(errors="replace")
+            notified = text.find("failed; notification sent")
+            if (len(runs) == len(TENANTS) and all(r["status"] in TERMINAL for r in runs) and notified >= 0
+                    and "Checking for new runs for sensor: notify_run_failed" in text[notified:]):
+                break
+            time.sleep(2)
+    machine.set_password("HN", None)
+    return machine, schedule, runs, log
+
+
+def test_a_schedule_tick_launches_one_run_per_tenant(scheduled):
+    machine, schedule, runs, log = scheduled
+    assert sorted(r["partition"] for r in runs) == sorted(TENANTS), (runs, log.read_text()[-3000:])
+    assert {(r["job"], r["tags"]["callio/job"]) for r in runs} == {("callio_staffgroup", "callio-staffgroup")}, runs
+    pk = next(r for r in runs if r["partition"] == "PK")
+    assert pk["status"] == "SUCCESS", (pk, log.read_text()[-3000:])
+    assert_final_tables_match_truth(machine.pipeline, ("PK",), tables=("staff", "group"))
+
+
+def test_a_failing_tenant_fails_only_its_partition(scheduled, deployment: Deployment):
+    machine, _, runs, log = scheduled
+    hn = next(r for r in runs if r["partition"] == "HN")
+    assert hn["status"] == "FAILURE", (hn, log.read_text()[-3000:])
+    (failure,) = machine.events(hn["run_id"], "STEP_FAILURE")
+    assert failure["step_key"] == "tap_callio" and "ERROR_LOGIN" in json.dumps(failure), failure
+    assert WRONG_PASSWORD not in log.read_text()
+    materialised = {row for row in machine.rows("select distinct partition from dagster.event_logs where "
+                                                "dagster_event_type = 'ASSET_MATERIALIZATION' and partition is not null")}
+    assert materialised == {("PK",)}, materialised
+    # retries are on (CALLIO_DAGSTER_RETRIES=2), yet a refused login is tried once: a real
+    # account locks after a few refusals
+    logins = {e["tenant"]: e["count"] for e in machine.pipeline.sim.stats()["entries"] if e["endpoint"] == "/auth/login"}
+    assert logins.get("HN") == 1, logins
+    # the other tenant's data is whole
+    assert_final_tables_match_truth(deployment.pipeline, ("PK",))
+
+
+def test_the_failure_sensor_notifies_each_failed_run_once(scheduled):
+    machine, _, runs, log = scheduled
+    hn = next(r for r in runs if r["partition"] == "HN")
+    notifications = (machine.pipeline.workdir.parent / "notifications.jsonl").read_text().splitlines()
+    assert len(notifications) == 1, (notifications, log.read_text()[-3000:])
+    args = json.loads(notifications[0])
+    options = dict(zip(args[1::2], args[2::2]))
+    assert args[0] == "run-failed", args
+    assert {k: options[k] for k in ("--source", "--job", "--tenant", "--where")} == \
+        {"--source": "dagster", "--job": "callio-staffgroup", "--tenant": "HN", "--where": hn["run_id"]}, args
+    assert "ERROR_LOGIN" in options["--reason"] and "\n" not in options["--reason"], args
+    assert WRONG_PASSWORD not in options["--reason"]
