@@ -9,8 +9,10 @@
 - Runs are queued (``QueuedRunCoordinator``) with at most one run per tenant partition at a time
   (the tag ``dagster/partition``): two runs of one tenant would wait for each other's extract
   lock anyway; queued, the second one waits in Dagster's queue, visible, instead of inside a step.
-- Run monitoring: a run whose worker died (a machine lost, an OOM kill) is marked failed, so it
-  does not hold its tenant's place in the queue for ever.
+- Run monitoring: a run that does not start within 5 minutes, or runs longer than a day, is
+  failed, so that a run lost with its worker (Dagster's default launcher cannot tell a dead worker
+  from a slow one) does not hold its tenant's place in the queue for ever. A day is above
+  anything the job runner lets a run take (each task ends at ``CALLIO_TASK_TIMEOUT``, 4 h).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ STORAGE_URL = "CALLIO_DAGSTER_STORAGE_URL"
 SCHEMA = "dagster"
 PARTITION_TAG = "dagster/partition"
 RUN_START_TIMEOUT_S = 300
+RUN_MAX_RUNTIME_S = 24 * 3600
 
 
 DRIVER = "postgresql+psycopg2"  # dagster-postgres' driver; SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3
@@ -49,7 +52,8 @@ def instance_config(*, postgres: bool) -> dict:
                 {"key": PARTITION_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
             ]},
         },
-        "run_monitoring": {"enabled": True, "start_timeout_seconds": RUN_START_TIMEOUT_S, "max_resume_run_attempts": 0},
+        "run_monitoring": {"enabled": True, "start_timeout_seconds": RUN_START_TIMEOUT_S,
+                           "max_runtime_seconds": RUN_MAX_RUNTIME_S, "max_resume_run_attempts": 0},
     }
     if postgres:
         config["storage"] = {"postgres": {"postgres_url": {"env": STORAGE_URL}}}

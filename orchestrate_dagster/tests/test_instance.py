@@ -35,4 +35,4 @@ def test_dagster_reads_it_as_a_queue_with_one_run_per_tenant_partition(tmp_path)
         assert type(coordinator).__name__ == "QueuedRunCoordinator"
         limits = coordinator.get_run_queue_config().tag_concurrency_limits
         assert limits == [{"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
-        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_enabled and instance.run_monitoring_max_runtime_seconds == 24 * 3600
