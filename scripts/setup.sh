@@ -84,13 +84,14 @@ stop_simulator() {
   SIM_PID=""
 }
 
-setup_dagster_venv() {  # .venv-dagster: Dagster's pins (orchestrate_dagster/requirements.txt), apart from .venv's
-  local dir="$repo/.venv-dagster" requirements="$repo/orchestrate_dagster/requirements.txt"
-  if [ ! -x "$dir/bin/python" ] || ! stamp_ok dagster "$requirements"; then
-    say "preparing .venv-dagster (Dagster)"
+setup_dagster_venv() {  # setup_dagster_venv [REQUIREMENTS]: .venv-dagster, Dagster's pins apart from .venv's
+  local dir="$repo/.venv-dagster" pins="$repo/orchestrate_dagster/requirements.txt"
+  local requirements="${1:-$pins}"
+  local name; name="dagster-$(basename "$requirements" .txt)"
+  if [ ! -x "$dir/bin/python" ] || ! stamp_ok "$name" "$pins" "$requirements"; then
+    say "preparing .venv-dagster (Dagster, $(basename "$requirements"))"
     [ -x "$dir/bin/python" ] || "$venv/bin/uv" venv -q --python "$python" "$dir"
-    # sync, not install: the venv holds exactly the pinned set, nothing left from an older one
-    "$venv/bin/uv" pip sync -q --python "$dir/bin/python" "$requirements"
-    stamp_set dagster "$requirements"
+    "$venv/bin/uv" pip install -q --python "$dir/bin/python" -r "$requirements"
+    stamp_set "$name" "$pins" "$requirements"
   fi
 }

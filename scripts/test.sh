@@ -10,6 +10,9 @@
 #   lint                   scripts/lint.sh: ruff (every Python file) and sqlfluff (dbt models)
 #   tests/singer           the tap with third-party Singer tools: target-jsonl, singer-check-tap,
 #                          meltanolabs-target-postgres on a private PostgreSQL  (.venv-tap)
+#   orchestrate_dagster/tests  the Dagster code location's own logic  (.venv-dagster)
+#   tests/dagster_engine   Dagster as the engine through scripts/dagster.sh: validation, one tenant's
+#                          partition in process, a bounded dagster-daemon run  (.venv, PostgreSQL)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -59,6 +62,7 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
   fi
 }
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
+setup_dagster_venv "$repo/orchestrate_dagster/requirements-test.txt"  # Dagster's pins, and pytest for its unit tests
 bash "$repo/scripts/lint.sh" --setup-only
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
   side_venv "$repo/.venv-guard" "load-guard[test]" callio-sim
@@ -76,6 +80,7 @@ if ! $setup_only; then
   say "running the simulator, tap, load guard and lint checks (logs in output/test-logs/)"
   (
     suite callio-sim "$repo/callio-sim" "$venv/bin/python"
+    suite dagster-unit "$repo" "$repo/.venv-dagster/bin/python" orchestrate_dagster/tests
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
@@ -83,7 +88,7 @@ if ! $setup_only; then
     # the three lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
-      --ignore=tests/operations --ignore=tests/singer
+      --ignore=tests/operations --ignore=tests/singer --ignore=tests/dagster_engine
     # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
     # schedules as text) through the real job runner and daemon.
     suite operations "$repo" "$venv/bin/python" tests/operations
@@ -158,18 +163,25 @@ lane_a=$!
     "${reliability_a[@]/#/--ignore=}"
 ) &
 lane_b=$!
-wait "$lane_unit" "$lane_a" "$lane_b"
+# Dagster in a lane of its own: a third of its time is its daemon waiting for a schedule's tick,
+# which the other lanes use.
+(
+  suite dagster "$repo" "$venv/bin/python" tests/dagster_engine
+) &
+lane_d=$!
+wait "$lane_unit" "$lane_a" "$lane_b" "$lane_d"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard transform bigquery project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard transform bigquery project reliability-a reliability-b operations \
+    dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer project reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer project reliability-a reliability-b operations dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
