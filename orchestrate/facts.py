@@ -11,8 +11,9 @@ old script's ``SCHEDULER_*`` variables); the environment's jobs and their tasks,
 each extractor variant reads, from the project files; the ``meltano`` command the job runner uses
 (``meltano_cli.meltano_command``: the same ``.env``).
 
-A configuration that cannot be read (no accounts, an unknown environment) is one line on stderr,
-exit 2, as in the preflight. Nothing printed by ``--json`` is a secret: the system database's
+The preflight's checks come first (``preflight.check``): a configuration that cannot be used (no
+accounts, an unknown environment, an unreachable PostgreSQL system database) is its one line per
+problem on stderr, exit 2, as before a job. Nothing printed by ``--json`` is a secret: the system database's
 URI is shown with its password masked. ``--system-database-uri`` prints it unmasked when it is
 PostgreSQL (nothing for SQLite): Dagster's launcher puts its run storage in the same database
 and hands the value on in its processes' environment, never to a log.
@@ -25,7 +26,7 @@ import json
 import shlex
 import sys
 
-from orchestrate import project_files, shared_locks, slots, tap_rules
+from orchestrate import preflight, project_files, shared_locks, slots, tap_rules
 from orchestrate.exit_codes import EXIT_CONFIG
 from orchestrate.meltano_cli import job_tasks, meltano_command
 from orchestrate.project_env import setting
@@ -82,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         print(shared_locks.database_uri() or "")
         return 0
     environment = args.environment or default_environment()
-    if environment not in project_files.environments():
-        print(f"configuration error: unknown environment {environment!r} (meltano/environments.meltano.yml has "
-              f"{', '.join(project_files.environments())})", file=sys.stderr)
+    if refused := preflight.check(environment).problems:
+        for problem in refused:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         found = facts(environment)

@@ -87,8 +87,8 @@ def load_facts(environment: str | None = None) -> Facts:
     except subprocess.TimeoutExpired:
         raise ProjectUnavailable(f"python -m orchestrate.facts did not answer within {FACTS_TIMEOUT_S} s") from None
     if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        raise ProjectUnavailable(f"the project refused its configuration: {said}")
+        said = (done.stderr.strip().splitlines() or [f"python -m orchestrate.facts: exit {done.returncode}"])[-1]
+        raise ProjectUnavailable(said.removeprefix("configuration error: "))
     data = json.loads(done.stdout)
     return Facts(
         environment=data["environment"],

@@ -2,6 +2,7 @@
 in-process execution and its own daemon, against the simulator, with the final tables judged by
 the ground truth.
 
+- an unreachable system database stops scripts/dagster.sh with one line, its password masked;
 - the definitions pass ``dagster definitions validate``, and Dagster's lineage runs from the raw
   tables of the tap through the dbt models to the report;
 - one tenant's partition, materialised in process, lands that tenant and no other and its final
@@ -39,6 +40,17 @@ import json, os, sys
 with open(os.environ["CALLIO_TEST_NOTIFICATIONS"], "a", encoding="utf-8") as out:
     out.write(json.dumps(sys.argv[1:]) + "\\n")
 '''
+
+
+def test_an_unreachable_system_database_is_one_line_without_its_password(deployment: Deployment):
+    env = {**deployment.pipeline.env, "MELTANO_DATABASE_URI": "postgresql+psycopg://callio:S3cret-Pw@127.0.0.1:1/x"}
+    done = subprocess.run(deployment.dagster_command("validate"), cwd=deployment.pipeline.root, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("configuration error:")]
+    assert len(said) == 1 and "MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@127.0.0.1:1/x" in said[0], \
+        done.stderr
+    assert "S3cret-Pw" not in done.stdout + done.stderr
 
 
 def test_definitions_pass_dagsters_validation_and_lineage_runs_tap_raw_dbt_report(deployment: Deployment):
