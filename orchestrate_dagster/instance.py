@@ -45,6 +45,7 @@ def storage_url(system_database_uri: str) -> str:
 def instance_config(*, postgres: bool) -> dict:
     config: dict = {
         "telemetry": {"enabled": False},
+        "nux": {"enabled": False},  # the UI's first-visit newsletter dialog
         "run_coordinator": {
             "module": "dagster",
             "class": "QueuedRunCoordinator",
