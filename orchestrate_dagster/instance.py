@@ -9,6 +9,9 @@
 - Runs are queued (``QueuedRunCoordinator``) with at most one run per tenant partition at a time
   (the tag ``dagster/partition``): two runs of one tenant would wait for each other's extract
   lock anyway; queued, the second one waits in Dagster's queue, visible, instead of inside a step.
+- Only the daemons the code location uses: schedules, sensors, the queue, run monitoring (and
+  backfills, always on). No declarative automation and no freshness policies are defined, so
+  their daemons are off instead of polling the storage for nothing.
 - Run monitoring: a run that does not start within 5 minutes, or runs longer than a day, is
   failed, so that a run lost with its worker (Dagster's default launcher cannot tell a dead worker
   from a slow one) does not hold its tenant's place in the queue for ever. A day is above
@@ -46,6 +49,8 @@ def instance_config(*, postgres: bool) -> dict:
     config: dict = {
         "telemetry": {"enabled": False},
         "nux": {"enabled": False},  # the UI's first-visit newsletter dialog
+        "auto_materialize": {"enabled": False, "use_sensors": False},
+        "freshness": {"enabled": False},
         "run_coordinator": {
             "module": "dagster",
             "class": "QueuedRunCoordinator",

@@ -27,7 +27,7 @@ def test_the_instance_file_names_the_variable_never_the_uri(tmp_path):
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
 
 
-def test_dagster_reads_it_as_a_queue_with_one_run_per_tenant_partition(tmp_path):
+def test_dagster_reads_it_as_a_queue_with_one_run_per_tenant_partition_and_only_the_daemons_used(tmp_path):
     home = tmp_path / "home"
     write_instance(home, postgres=False)  # the same file but for the storage, which needs a server
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -36,3 +36,5 @@ def test_dagster_reads_it_as_a_queue_with_one_run_per_tenant_partition(tmp_path)
         limits = coordinator.get_run_queue_config().tag_concurrency_limits
         assert limits == [{"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
         assert instance.run_monitoring_enabled and instance.run_monitoring_max_runtime_seconds == 24 * 3600
+        assert sorted(instance.get_required_daemon_types()) == \
+            ["BACKFILL", "MONITORING", "QUEUED_RUN_COORDINATOR", "SCHEDULER", "SENSOR"]
