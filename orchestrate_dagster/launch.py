@@ -1,6 +1,6 @@
 """Start Dagster for this project (``bash scripts/dagster.sh`` runs this in ``.venv-dagster``).
 
-    bash scripts/dagster.sh [--environment=E] [ui] [--host H] [--port P]   the UI and the daemon, for a person
+    bash scripts/dagster.sh [--environment=E] [ui [--host H] [--port P]]   the UI and the daemon, for a person
     bash scripts/dagster.sh [--environment=E] daemon                       the daemon alone (a service)
     bash scripts/dagster.sh [--environment=E] materialize TENANT [JOB]     one tenant's partition of a job, headless
     bash scripts/dagster.sh [--environment=E] validate                     dagster definitions validate
@@ -35,6 +35,7 @@ from orchestrate_dagster.project import (
 )
 
 EXIT_CONFIG = 2
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 3000
 CODE_LOCATION = ["-m", "orchestrate_dagster.definitions", "-d", str(PROJECT_ROOT)]
 STOP_WAIT_S = 120  # a stopped daemon waits for nothing; a webserver's run workers are not its children
 
@@ -77,7 +78,8 @@ def stop_like_ctrl_c(signum: int, frame: object) -> None:
 
 
 def serve(host: str, port: int) -> int:
-    """The UI and the daemon until one of them ends or a stop (Ctrl-C, SIGTERM) comes; then both stop."""
+    """The UI and the daemon until one of them ends or a stop (Ctrl-C, SIGTERM) comes; then both stop.
+    Failure notifications link to the UI at CALLIO_DAGSTER_URL, by default the address it listens on."""
     os.environ.setdefault("CALLIO_DAGSTER_URL", f"http://{host}:{port}")
     commands = [[dagster_tool("dagster-daemon"), "run", *CODE_LOCATION],
                 [dagster_tool("dagster-webserver"), "-h", host, "-p", str(port), *CODE_LOCATION]]
@@ -119,9 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--environment", default=None, help="dev, demo or prod (default: MELTANO_ENVIRONMENT, else dev)")
     commands = parser.add_subparsers(dest="command")
     ui = commands.add_parser("ui", help="the UI and the daemon (the default)")
-    for where in (parser, ui):
-        where.add_argument("--host", default="127.0.0.1", help="the UI's address (default 127.0.0.1: this machine only)")
-        where.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--host", default=DEFAULT_HOST, help="the UI's address (default 127.0.0.1: this machine only)")
+    ui.add_argument("--port", type=int, default=DEFAULT_PORT)
     commands.add_parser("daemon", help="the daemon alone: schedules, the run queue, the failure sensor")
     materialize = commands.add_parser("materialize", help="one tenant's partition of a job, in this process")
     materialize.add_argument("tenant")
@@ -141,4 +142,4 @@ def main(argv: list[str] | None = None) -> int:
         return daemon()
     if args.command == "validate":
         return validate()
-    return serve(args.host, args.port)
+    return serve(getattr(args, "host", DEFAULT_HOST), getattr(args, "port", DEFAULT_PORT))

@@ -7,7 +7,7 @@ processes; these only shape how Dagster drives them.
 |---|---|---|
 | ``CALLIO_DAGSTER_RETRIES`` | 2 | retries of a failed step (a tenant's extraction, dbt, the report) |
 | ``CALLIO_DAGSTER_RETRY_DELAY_S`` | 60 | seconds before the first retry; doubled for each next one, with jitter |
-| ``CALLIO_DAGSTER_URL`` | (none) | the UI's address, for the link in a failure notification (the launcher sets it) |
+| ``CALLIO_DAGSTER_URL`` | the UI's own address (``ui``), none for ``daemon`` | the address people open the UI at, for the link in a failure notification (else the run id) |
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from callio_sim.testing import running_simulator
 from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Finished, Pipeline
 from support.postgres import running_postgres
 
-from conftest import PROJECT_ROOT, isolated_environment
+from conftest import isolated_environment
 
 TENANTS = ("PK", "HN")
 DATABASE = "callio"
@@ -114,16 +114,6 @@ def deployment(postgres, simulator, tmp_path_factory) -> Deployment:
     workdir = tmp_path_factory.mktemp("dagster")
     env = deployment_environment(workdir, postgres, workdir / "dagster-home")
     return Deployment(Pipeline(simulator, env, workdir), dataclasses.replace(postgres, database=DATABASE))
-
-
-def copy_with_venvs(target: Path) -> Path:
-    """A copy of the project (tests/multi) whose venvs are the repository's own."""
-    from multi.conftest import copy_project  # noqa: PLC0415 (a test package's helper, imported where used)
-
-    copy_project(target)
-    for venv in (".venv", ".venv-dagster"):
-        (target / venv).symlink_to(PROJECT_ROOT / venv, target_is_directory=True)
-    return target
 
 
 @contextlib.contextmanager
