@@ -3,11 +3,12 @@
 The pipeline's settings stay where they are (``.env``, meltano.yml), read by the project's own
 processes; these only shape how Dagster drives them.
 
-| variable | default | meaning |
-|---|---|---|
-| ``CALLIO_DAGSTER_RETRIES`` | 2 | retries of a failed step (a tenant's extraction, dbt, the report) |
-| ``CALLIO_DAGSTER_RETRY_DELAY_S`` | 60 | seconds before the first retry; doubled for each next one, with jitter |
-| ``CALLIO_DAGSTER_URL`` | the UI's own address (``ui``), none for ``daemon`` | the address people open the UI at, for the link in a failure notification (else the run id) |
+- ``CALLIO_DAGSTER_RETRIES`` (default 2): retries of a failed step (a tenant's extraction, dbt,
+  the report);
+- ``CALLIO_DAGSTER_RETRY_DELAY_S`` (default 60): seconds before the first retry, doubled for each
+  next one, with jitter;
+- ``CALLIO_DAGSTER_URL`` (``ui``: the address it listens on; ``daemon``: none): the address people
+  open the UI at, for the link in a failure notification (else the run's id).
 """
 
 from __future__ import annotations
