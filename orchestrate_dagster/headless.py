@@ -1,6 +1,7 @@
 """``bash scripts/dagster.sh materialize TENANT [JOB]``: one tenant's partition of a job, run in this
 process by Dagster itself (``execute_in_process``), stored in the instance like any run (the UI
-shows it), then one closing line. Exit 0 when every step succeeded, 1 when one failed, 2 for an
+shows it), then one closing line. Exit 0 when every step succeeded, 1 when one failed (its
+notification sent from here: the failure sensor only sees runs of the code location), 2 for an
 unknown tenant or job.
 
 Such a run does not pass through Dagster's queue, so the one-run-per-tenant limit of the queue
@@ -14,9 +15,9 @@ import sys
 
 import dagster as dg
 
+from orchestrate_dagster import notify
 from orchestrate_dagster.code_location import build_definitions
 from orchestrate_dagster.jobs import dagster_name
-from orchestrate_dagster.notify import step_failure_text
 from orchestrate_dagster.project import Facts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -39,13 +40,14 @@ def materialize(facts: Facts, tenant: str, job: str | None) -> int:
         print(f"unknown tenant {tenant!r}: the accounts have {', '.join(facts.tenants)}", file=sys.stderr)
         return EXIT_USAGE
     definitions = build_definitions(facts)
+    name = by_name[dagster_name(job)]
     with dg.DagsterInstance.get() as instance:
         result = definitions.resolve_job_def(dagster_name(job)).execute_in_process(
             partition_key=tenant, instance=instance, run_config=QUIET, raise_on_error=False)
-    name = by_name[dagster_name(job)]
-    if result.success:
-        print(f"tenant {tenant}, job {name}: run {result.run_id} succeeded", file=sys.stderr)
-        return EXIT_OK
-    why = "; ".join(filter(None, (step_failure_text(e) for e in result.all_events if e.is_step_failure)))
+        if result.success:
+            print(f"tenant {tenant}, job {name}: run {result.run_id} succeeded", file=sys.stderr)
+            return EXIT_OK
+        notify.send(notify.failure_context(instance, result.run_id))
+    why = "; ".join(filter(None, (notify.step_failure_text(e) for e in result.all_events if e.is_step_failure)))
     print(f"tenant {tenant}, job {name}: run {result.run_id} FAILED: {why or 'see the run in the UI'}", file=sys.stderr)
     return EXIT_FAILED

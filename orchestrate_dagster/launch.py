@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from orchestrate_dagster import instance
+from orchestrate_dagster import instance, transform
 from orchestrate_dagster.project import (
     PROJECT_ROOT,
     Facts,
@@ -65,8 +65,6 @@ def prepare(environment: str | None) -> Facts:
                 reason = reason.replace(password, "***")
             raise ProjectUnavailable(f"Dagster's run storage ({where}) cannot be made ready: {reason}") from None
     instance.write_instance(home, postgres=bool(uri))
-    from orchestrate_dagster import transform  # noqa: PLC0415 (dagster-dbt loads slowly; only now needed)
-
     transform.prepare_manifest(facts)
     print(f"Dagster: environment {facts.environment}, tenants {', '.join(facts.tenants)}; runs stored in {where}",
           file=sys.stderr)

@@ -4,8 +4,10 @@
         --reason "<one line>" --where "<run URL or id>"
 
 called by a run-failure sensor once for each failed run of this code location (Dagster keeps
-the sensor's cursor, so a run is never reported twice). Until the project has that command,
-each failed run is one warning line in the sensor's log, and nothing fails.
+the sensor's cursor, so a run is never reported twice). A run of ``scripts/dagster.sh
+materialize`` has no code location (it ran in that process), so the sensor never sees it: that
+command sends its failure itself, through the same function. Until the project has the
+notifier, each failed run is one warning line, and nothing fails.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ def send(context: dg.RunFailureSensorContext) -> None:
     else:
         said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         context.log.warning(f"run {run_id} failed; the notifier failed (exit {done.returncode}): {one_line(said)}")
+
+
+def failure_context(instance: dg.DagsterInstance, run_id: str) -> dg.RunFailureSensorContext:
+    """What the sensor gets for a failed run, for a run it cannot see (``materialize``)."""
+    run = instance.get_run_by_id(run_id)
+    failure = next(record.dagster_event for record in instance.all_logs(run_id)
+                   if record.dagster_event and record.dagster_event.event_type_value == "PIPELINE_FAILURE")
+    return dg.build_run_status_sensor_context(sensor_name="notify_run_failed", dagster_instance=instance,
+                                              dagster_run=run, dagster_event=failure).for_run_failure()
 
 
 @dg.run_failure_sensor(name="notify_run_failed", default_status=dg.DefaultSensorStatus.RUNNING,

@@ -39,11 +39,7 @@ def failed_run():
     """A run that failed in Dagster, as the run-failure sensor gets it (its log recorded)."""
     with dg.instance_for_test() as instance:
         result = callio_all.execute_in_process(instance=instance, raise_on_error=False)
-        run = instance.get_run_by_id(result.run_id)
-        failure = next(record.dagster_event for record in instance.all_logs(result.run_id)
-                       if record.dagster_event and record.dagster_event.event_type_value == "PIPELINE_FAILURE")
-        context = dg.build_run_status_sensor_context(sensor_name="notify_run_failed", dagster_instance=instance,
-                                                     dagster_run=run, dagster_event=failure).for_run_failure()
+        context = notify.failure_context(instance, result.run_id)
         yield types.SimpleNamespace(dagster_run=context.dagster_run, failure_event=context.failure_event,
                                     get_step_failure_events=context.get_step_failure_events, log=Said())
 
