@@ -85,13 +85,10 @@ if ! $setup_only; then
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
     # Then a share of the end-to-end suites (below), once every environment is ready, so that
-    # the three lanes end at about the same time.
+    # the lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
       --ignore=tests/operations --ignore=tests/singer --ignore=tests/dagster_engine
-    # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
-    # schedules as text) through the real job runner and daemon.
-    suite operations "$repo" "$venv/bin/python" tests/operations
   ) &
   lane_unit=$!
 fi
@@ -145,8 +142,8 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
 say "running the end-to-end suites (logs in output/test-logs/)"
 touch "$setup_done"
 # The end-to-end suites dominate (each test drives real job runs and dbt builds); they share the
-# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
-# and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
+# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project.
+# Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
 # 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
 # unit suites 190 s; 532 s in all, set-up included.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
@@ -163,10 +160,15 @@ lane_a=$!
     "${reliability_a[@]/#/--ignore=}"
 ) &
 lane_b=$!
-# Dagster in a lane of its own: a third of its time is its daemon waiting for a schedule's tick,
-# which the other lanes use.
+# Dagster, then the operations tests, in a fourth lane: a third of Dagster's time is its daemon
+# waiting for a schedule's tick, which the other lanes use; operations came after project in the
+# unit lane, which had become the longest (2026-12-07, a fresh clone on a busy machine: unit
+# suites 376 s, then project 268 s and operations 332 s; lanes a 575 s, b 452 s, dagster 331 s).
 (
   suite dagster "$repo" "$venv/bin/python" tests/dagster_engine
+  # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
+  # schedules as text) through the real job runner and daemon.
+  suite operations "$repo" "$venv/bin/python" tests/operations
 ) &
 lane_d=$!
 wait "$lane_unit" "$lane_a" "$lane_b" "$lane_d"
