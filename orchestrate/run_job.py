@@ -9,6 +9,7 @@ non-zero if any task failed.
     python -m orchestrate.run_job callio-all                       # dev (default environment)
     python -m orchestrate.run_job --environment=prod callio-all-bq
     python -m orchestrate.run_job --no-wait callio-calls           # leave if another run is busy
+    python -m orchestrate.run_job --tenant PK --only extract callio-all   # one part of a job (Dagster)
 
 Before anything runs, the configuration is checked (``orchestrate.preflight``): a problem is
 one line naming the setting and its variable, exit 2. Each run keeps its full log in
@@ -61,7 +62,9 @@ from orchestrate.stopping import STOPPER, Stopper, end_process_tree, reap_leftov
 
 log = logging.getLogger("orchestrate.run_job")
 
-
+# --only: one part of a job, for an engine that runs the parts as steps of its own (Dagster,
+# orchestrate_dagster/): the extract tasks, the dbt task, or the HTML report written after it.
+PARTS = ("extract", "transform", "report")
 
 
 def default_environment() -> str:
@@ -116,6 +119,13 @@ def is_transform(task: str) -> bool:
     return task.startswith("dbt-")
 
 
+def part_tasks(tasks: list[str], only: str | None) -> list[str]:
+    """The tasks of the part ``--only`` names (all of them without it; none for the report)."""
+    if only is None:
+        return tasks
+    return [task for task in tasks if only != "report" and is_transform(task) == (only == "transform")]
+
+
 def next_batch(pending: list[str], unchecked: dict[str, str], *, split_transform: bool = False) -> list[str]:
     """The tasks the next ``meltano run`` takes: the leading one-block tasks whose bookmark check
     passed (Meltano's block numbers then name the task), or the first task alone. With
@@ -166,9 +176,10 @@ class JobRun:
     """One run of one job: its tasks in order, its log file, its console, its report."""
 
     def __init__(self, environment: str, job: str, view: JobConsole, stopper: Stopper,
-                 tenant: str | None = None, shared: SharedLocks | None = None) -> None:
+                 tenant: str | None = None, shared: SharedLocks | None = None, only: str | None = None) -> None:
         self.environment = environment
         self.job = job
+        self.only = only  # --only: one part of the job (PARTS), else all of it
         self.tenant = tenant  # --tenant: this one tenant, with state ids of its own
         self.shared = shared  # PostgreSQL advisory locks (several machines share the state)
         self.view = view
@@ -198,7 +209,9 @@ class JobRun:
             # Saved at once too: a run killed outright (SIGKILL, power cut) is then listed by
             # `orchestrate.runs` as one that did not finish, instead of missing.
             self.report.save(self.log_path.with_suffix(".json"))
-            tasks = job_tasks(self.environment, self.job)
+            every_task = job_tasks(self.environment, self.job)
+            job_dbt = next((task.split(":")[0] for task in every_task if is_transform(task)), None)
+            tasks = part_tasks(every_task, self.only)
             unreachable = warehouse_probe.problem(self.environment, self.job, lambda text: self._note(log_file, text))
             if unreachable:
                 self._note(log_file, unreachable, error=True)
@@ -220,9 +233,8 @@ class JobRun:
             stopped = self.stopper.requested.is_set()
             reported = {task_run.task for task_run in self.report.tasks}
             self.report.tasks += [TaskRun(task) for task in tasks if task not in reported]  # listed as "not run"
-            dbt_plugin = next((t.task.split(":")[0] for t in self.report.tasks if t.task.startswith("dbt-")), None)
-            if dbt_plugin and not stopped and not unreachable:
-                self.write_html_report(dbt_plugin, log_file)
+            if job_dbt and self.only in (None, "report") and not stopped and not unreachable:
+                self.write_html_report(job_dbt, log_file)
             if stopped:
                 self.report.stopped_by_signal = self.stopper.signum
                 code = self.stopper.exit_code
@@ -440,7 +452,7 @@ class JobRun:
 
 
 def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False, stopper: Stopper = STOPPER,
-               view: JobConsole | None = None, tenant: str | None = None) -> int:
+               view: JobConsole | None = None, tenant: str | None = None, only: str | None = None) -> int:
     view = view or JobConsole(make_console(), verbose=verbose or log_level() == "debug",
                               quiet=log_level() in ("warning", "error", "critical"))
     try:
@@ -451,8 +463,8 @@ def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False,
             for stale in hygiene.clean_run_folders():
                 log.warning("removed stale generated plugin configuration %s (left by a killed run)", stale.name)
             run_logs.prune()
-            with shared_extract_locks(environment, job, tenant, wait=wait) as shared:
-                job_run = JobRun(environment, job, view, stopper, tenant=tenant, shared=shared)
+            with shared_extract_locks(environment, job, tenant, wait=wait, extracting=only in (None, "extract")) as shared:
+                job_run = JobRun(environment, job, view, stopper, tenant=tenant, shared=shared, only=only)
                 job_run.lock = lock
                 return job_run.run()
     except (Busy, shared_locks.Busy) as busy:
@@ -465,9 +477,11 @@ def run_locked(environment: str, job: str, *, wait: bool, verbose: bool = False,
 
 
 @contextlib.contextmanager
-def shared_extract_locks(environment: str, job: str, tenant: str | None, *, wait: bool):
+def shared_extract_locks(environment: str, job: str, tenant: str | None, *, wait: bool, extracting: bool = True):
     """With a PostgreSQL system database: the extract lock of every tenant this run reads, held
-    for the whole job (orchestrate.shared_locks); nothing on one machine with SQLite."""
+    for the whole job (orchestrate.shared_locks); nothing on one machine with SQLite. A run that
+    reads nothing (``--only transform`` or ``report``) takes none: its dbt step still takes the
+    transform lock."""
     uri = shared_locks.database_uri()
     if uri is None:
         yield None
@@ -475,10 +489,12 @@ def shared_extract_locks(environment: str, job: str, tenant: str | None, *, wait
     shared_locks.ensure_upgraded(uri, lambda: subprocess.run(
         meltano_command(environment, "upgrade", "database"), cwd=PROJECT_ROOT, capture_output=True,
         check=False).returncode)
-    tenants = [tenant] if tenant else [a["tenant"] for a in tap_rules.configured_accounts(environment)[0]]
     locks = shared_locks.SharedLocks(uri, job)
     try:
-        locks.acquire([shared_locks.extract_key(environment, t) for t in tenants], wait=wait, on_wait=log.warning)
+        if extracting:
+            tenants = [tenant] if tenant else [a["tenant"] for a in tap_rules.configured_accounts(environment)[0]]
+            locks.acquire([shared_locks.extract_key(environment, t) for t in tenants], wait=wait,
+                          on_wait=log.warning)
         yield locks
     finally:
         locks.close()
@@ -500,6 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-wait", action="store_true", help="exit 0 at once if another run is busy")
     parser.add_argument("--tenant", default=None,
                         help="run only this tenant, with its own bookmarks and lock (default: every tenant)")
+    parser.add_argument("--only", choices=PARTS, default=None,
+                        help="run one part of the job: its extract tasks, its dbt task, or the HTML report "
+                             "(default: all of them, in that order)")
     parser.add_argument("--verbose", "-v", action="store_true", help="show every line on the console, not only the log file")
     args = parser.parse_args(argv)
     configure_logging()
@@ -511,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     STOPPER.install()
     return run_locked(environment, args.job, wait=not args.no_wait, verbose=args.verbose,
-                      tenant=tap_rules.rules().label_key(args.tenant) if args.tenant else None)
+                      tenant=tap_rules.rules().label_key(args.tenant) if args.tenant else None, only=args.only)
 
 
 if __name__ == "__main__":

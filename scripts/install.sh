@@ -6,6 +6,7 @@
 #   bash scripts/install.sh                    # prod: BigQuery (tap-callio, target-bigquery, dbt-bigquery)
 #   bash scripts/install.sh --environment=dev  # dev: DuckDB (tap-callio, target-duckdb, dbt-duckdb)
 #   bash scripts/install.sh --service-user=callio   # (root) also the systemd unit's user and its folders
+#   bash scripts/install.sh --dagster          # also .venv-dagster: Dagster as the engine (scripts/dagster.sh)
 #
 # Exit 0: ready to schedule (python -m orchestrate.crontab / orchestrate.daemon, see README).
 set -euo pipefail
@@ -14,11 +15,13 @@ cd "$repo"
 
 environment=prod
 service_user=""
+dagster=false
 for arg in "$@"; do
   case "$arg" in
     --environment=*) environment="${arg#--environment=}" ;;
     --service-user=*) service_user="${arg#--service-user=}" ;;
-    *) echo "usage: bash scripts/install.sh [--environment=prod|dev] [--service-user=NAME]" >&2; exit 2 ;;
+    --dagster) dagster=true ;;
+    *) echo "usage: bash scripts/install.sh [--environment=prod|dev] [--service-user=NAME] [--dagster]" >&2; exit 2 ;;
   esac
 done
 case "$environment" in
@@ -28,6 +31,9 @@ case "$environment" in
 esac
 
 setup_project_venv "$repo/requirements.txt"
+if $dagster; then
+  setup_dagster_venv  # Dagster's own venv (orchestrate_dagster/README.md); Meltano stays in .venv
+fi
 say "meltano install ${plugins[*]}"
 # compiled at install, as in setup.sh's meltano_install: scheduled runs start from bytecode
 UV_COMPILE_BYTECODE=1 "$venv/bin/meltano" install "${plugins[@]}"
@@ -44,4 +50,8 @@ if [ -n "$service_user" ]; then
   # given the folders a run writes, then checked as that user
   "$venv/bin/python" -m orchestrate.service_user --user "$service_user" --environment="$environment" --create
 fi
-say "ready: schedule it with  $venv/bin/python -m orchestrate.crontab --environment=$environment  (or the daemon; README \"Jobs and scheduling\")"
+if $dagster; then
+  say "ready: start Dagster with  bash scripts/dagster.sh --environment=$environment  (README \"Running on more than one machine\")"
+else
+  say "ready: schedule it with  $venv/bin/python -m orchestrate.crontab --environment=$environment  (or the daemon; README \"Jobs and scheduling\")"
+fi

@@ -83,3 +83,15 @@ stop_simulator() {
   fi
   SIM_PID=""
 }
+
+setup_dagster_venv() {  # setup_dagster_venv [REQUIREMENTS]: .venv-dagster, Dagster's pins apart from .venv's
+  local dir="$repo/.venv-dagster" pins="$repo/orchestrate_dagster/requirements.txt"
+  local requirements="${1:-$pins}"
+  local name; name="dagster-$(basename "$requirements" .txt)"
+  if [ ! -x "$dir/bin/python" ] || ! stamp_ok "$name" "$pins" "$requirements"; then
+    say "preparing .venv-dagster (Dagster, $(basename "$requirements"))"
+    [ -x "$dir/bin/python" ] || "$venv/bin/uv" venv -q --python "$python" "$dir"
+    "$venv/bin/uv" pip install -q --python "$dir/bin/python" -r "$requirements"
+    stamp_set "$name" "$pins" "$requirements"
+  fi
+}

@@ -13,6 +13,9 @@
 #   tests/singer           the tap with third-party Singer tools: target-jsonl, singer-check-tap,
 #                          meltanolabs-target-postgres on a private PostgreSQL  (.venv-tap)
 #   tests/multi            two copies of the project sharing one PostgreSQL system database  (.venv)
+#   orchestrate_dagster/tests  the Dagster code location's own logic  (.venv-dagster)
+#   tests/dagster_engine   Dagster as the engine through scripts/dagster.sh: validation, one tenant's
+#                          partition in process, a bounded dagster-daemon run  (.venv, PostgreSQL)
 # The dbt models, their data tests and unit tests run inside the end-to-end tests (dbt build).
 # Exits non-zero if any suite failed; a summary is printed last.
 #
@@ -62,6 +65,7 @@ side_venv() {  # side_venv DIR PART[extra]... : each part (a folder of this repo
   fi
 }
 side_venv "$repo/.venv-tap" "tap-callio[test]" callio-sim
+setup_dagster_venv "$repo/orchestrate_dagster/requirements-test.txt"  # Dagster's pins, and pytest for its unit tests
 bash "$repo/scripts/lint.sh" --setup-only
 if [ -f "$repo/load-guard/pyproject.toml" ]; then
   side_venv "$repo/.venv-guard" "load-guard[test]" "duckdb-loader[test]" callio-sim
@@ -79,19 +83,17 @@ if ! $setup_only; then
   say "running the simulator, tap, load guard and lint checks (logs in output/test-logs/)"
   (
     suite callio-sim "$repo/callio-sim" "$venv/bin/python"
+    suite dagster-unit "$repo" "$repo/.venv-dagster/bin/python" orchestrate_dagster/tests
     suite load-guard "$repo/load-guard" "$repo/.venv-guard/bin/python"
     suite duckdb-loader "$repo/duckdb-loader" "$repo/.venv-guard/bin/python"
     step lint bash "$repo/scripts/lint.sh"
     suite tap-callio "$repo/tap-callio" "$repo/.venv-tap/bin/python"
     # Then a share of the end-to-end suites (below), once every environment is ready, so that
-    # the three lanes end at about the same time.
+    # the lanes end at about the same time.
     until [ -f "$setup_done" ]; do sleep 1; done
     suite project "$repo" "$venv/bin/python" tests --ignore=tests/bigquery --ignore=tests/reliability \
       --ignore=tests/operations --ignore=tests/singer --ignore=tests/multi \
-      --ignore=tests/test_duckdb_loader_migration.py
-    # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
-    # schedules as text) through the real job runner and daemon.
-    suite operations "$repo" "$venv/bin/python" tests/operations
+      --ignore=tests/test_duckdb_loader_migration.py --ignore=tests/dagster_engine
   ) &
   lane_unit=$!
 fi
@@ -148,8 +150,8 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
 say "running the end-to-end suites (logs in output/test-logs/)"
 touch "$setup_done"
 # The end-to-end suites dominate (each test drives real job runs and dbt builds); they share the
-# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project
-# and operations. Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
+# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project.
+# Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
 # 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
 # unit suites 190 s; 532 s in all, set-up included. Lane a had the most room: the loader migration
 # test (old loader, then the new one, about a minute) runs there; the unit lane now also runs the
@@ -174,18 +176,31 @@ lane_a=$!
     "${reliability_a[@]/#/--ignore=}"
 ) &
 lane_b=$!
-wait "$lane_unit" "$lane_a" "$lane_b"
+# Dagster, then the operations tests, in a fourth lane: a third of Dagster's time is its daemon
+# waiting for a schedule's tick, which the other lanes use; operations came after project in the
+# unit lane, which had become the longest (2026-12-07, a fresh clone on a busy machine: unit
+# suites 376 s, then project 268 s and operations 332 s; lanes a 575 s, b 452 s, dagster 331 s).
+(
+  suite dagster "$repo" "$venv/bin/python" tests/dagster_engine
+  # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
+  # schedules as text) through the real job runner and daemon.
+  suite operations "$repo" "$venv/bin/python" tests/operations
+) &
+lane_d=$!
+wait "$lane_unit" "$lane_a" "$lane_b" "$lane_d"
 
 say "summary ($(( SECONDS - started ))s)"
 failed=0
-for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project multi migration reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project multi migration \
+    reliability-a reliability-b operations dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
   printf '  %-12s %s  %s\n' "$name" "$state" "$(grep -E '[0-9]+ (passed|failed|error)' "$logs/$name.log" | tail -1)"
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
-for name in lint callio-sim tap-callio singer load-guard duckdb-loader project multi migration reliability-a reliability-b operations; do
+for name in lint callio-sim tap-callio singer load-guard duckdb-loader project multi migration reliability-a \
+    reliability-b operations dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
