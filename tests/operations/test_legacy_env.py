@@ -102,15 +102,18 @@ def test_orchestrator_reads_log_level_and_slots_from_the_old_names(legacy):
     assert listed.returncode == 0, listed.stderr
     slots = sorted((line.split()[1], line.split()[2], line.split()[8]) for line in listed.stdout.splitlines())
     # minute, hour (UTC), job: staff + groups ride along at 05:30, customers + calls at every time
+    # and the hourly freshness check (orchestrate.freshness) at minute 15
     assert slots == [("0", "1", "callio-customers-calls-bq"), ("0", "9", "callio-customers-calls-bq"),
-                     ("30", "5", "callio-all-bq")], listed.stdout
+                     ("15", "*", "freshness"), ("30", "5", "callio-all-bq")], listed.stdout
 
 
 def test_generated_cron_lines_fire_at_the_old_utc_times_on_a_vietnamese_clock(legacy):
     env, _, _ = legacy
     done = run([sys.executable, "-m", "orchestrate.crontab", "--environment=prod"], env)
     assert done.returncode == 0, done.stderr
-    entries = [line.split(" ", 5) for line in done.stdout.splitlines() if line and not line.startswith("#")]
+    lines = [line.split(" ", 5) for line in done.stdout.splitlines() if line and not line.startswith("#")]
+    entries = [e for e in lines if e[1] != "*"]
+    assert [(e[0], e[1]) for e in lines if e[1] == "*"] == [("15", "*")]  # the hourly freshness check
     # Asia/Ho_Chi_Minh is UTC+7 all year: 01:00, 05:30, 09:00 UTC are 08:00, 12:30, 16:00 local.
     assert sorted((e[1], e[0], e[5].split("--environment=prod ")[1].split()[0]) for e in entries) == [
         ("12", "30", "callio-all-bq"), ("16", "0", "callio-customers-calls-bq"),

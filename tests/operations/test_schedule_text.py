@@ -26,13 +26,18 @@ def generate(module: str, tz: str, *args: str) -> str:
 
 
 def cron_entries(text: str) -> list[tuple[str, str]]:
-    """(local HH:MM, job) of each crontab entry."""
-    found = []
+    """(local HH:MM, job) of each job's crontab entry; the one hourly freshness line is checked
+    and left out (it runs at the same minute of every hour in any time zone)."""
+    found, hourly = [], []
     for line in text.splitlines():
         if line and not line.startswith("#"):
             minute, hour, dom, month, dow, command = line.split(" ", 5)
             assert (dom, month, dow) == ("*", "*", "*"), line
+            if hour == "*":
+                hourly.append((minute, command))
+                continue
             found.append((f"{int(hour):02d}:{int(minute):02d}", command.split("--environment=prod ")[1].split()[0]))
+    assert [(m, "-m orchestrate.freshness --environment=prod " in c) for m, c in hourly] == [("15", True)], text
     return sorted(found)
 
 
@@ -59,7 +64,11 @@ def test_daylight_saving_zones_are_told_to_regenerate():
 
 def test_task_scheduler_commands_cover_every_slot_with_folder_and_log():
     text = generate("schtasks", "Asia/Ho_Chi_Minh", r"--root=C:\callio elt")
-    tasks = [line for line in text.splitlines() if line.startswith("schtasks ")]
+    lines = [line for line in text.splitlines() if line.startswith("schtasks ")]
+    tasks = [line for line in lines if "/SC DAILY" in line]
+    hourly = [line for line in lines if line not in tasks]
+    assert len(hourly) == 1 and "/SC HOURLY /ST 00:15 " in hourly[0], text
+    assert hourly[0].endswith(r'run_job.cmd\" prod freshness"'), hourly[0]
     times = sorted(re.search(r"/ST (\d\d:\d\d)", t)[1] for t in tasks)
     assert times == ["09:30", "11:00", "13:00", "15:00", "18:00"], text
     for task in tasks:
