@@ -35,7 +35,7 @@ suite() {  # suite NAME DIR PYTHON [pytest args...]
   local began=$SECONDS code=0
   # `|| code=$?`: under set -e a failed suite would otherwise end its lane, and the suites after
   # it in that lane would never run
-  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@") > "$logs/$name.log" 2>&1 || code=$?
+  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations="${TEST_DURATIONS:-5}" "$@") > "$logs/$name.log" 2>&1 || code=$?
   echo "$code" > "$logs/$name.code"
   { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
 }
