@@ -7,7 +7,7 @@ Dagster lives in a virtualenv of its own (orchestrate_dagster/) and calls this p
 subprocesses, so it asks here instead of reading meltano.yml a second way. Each fact comes from
 its one home: the tenants from the accounts setting, read and checked as the tap does
 (``tap_rules.configured_accounts``); the schedules in effect from ``slots`` (meltano.yml's, or the
-old script's ``SCHEDULER_*`` variables); the environment's jobs and their tasks, and the streams
+old script's ``SCHEDULER_*`` variables), and the hourly freshness check's cron; the environment's jobs and their tasks, and the streams
 each extractor variant reads, from the project files; the ``meltano`` command the job runner uses
 (``meltano_cli.meltano_command``: the same ``.env``).
 
@@ -66,6 +66,7 @@ def facts(environment: str) -> dict:
         "jobs": jobs,
         "extractors": extractor_streams(jobs),
         "schedules": [{"name": s.name, "cron": s.cron, "job": s.job} for s in chosen],
+        "freshness_cron": slots.FRESHNESS.cron,
         "meltano": meltano_command(environment),
         "system_database": system_database(),
     }

@@ -1,8 +1,8 @@
 """The Dagster definitions of the project, built from its facts.
 
 Asset graph: the raw tables of the tap (one tenant partition each) -> the dbt models -> the HTML
-report; one job per Meltano job of the environment, the schedules of meltano.yml, and a sensor
-that notifies each failed run. Loading it asks the project for its facts once
+report; one job per Meltano job of the environment, the schedules of meltano.yml, the hourly
+freshness check (a job and schedule of its own), and a sensor that notifies each failed run. Loading it asks the project for its facts once
 (``orchestrate.facts``), and parses the dbt project when the manifest is older than it.
 
 The steps of a run go one after the other in the run's own process (the in-process executor):
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestrate_dagster import extract, jobs, notify, report, schedules, transform
+from orchestrate_dagster import extract, freshness, jobs, notify, report, schedules, transform
 from orchestrate_dagster.project import Facts, load_facts
 
 
@@ -26,10 +26,11 @@ def build_definitions(facts: Facts | None = None) -> dg.Definitions:
     page = report.build_report_asset(facts)
     downstream = dg.AssetSelection.assets(dbt, page)
     by_meltano_job = dict(zip(facts.jobs, jobs.asset_jobs(facts, extract.raw_keys_by_extractor(facts), downstream)))
+    check_job, check_schedule = freshness.build_freshness_job(facts)
     return dg.Definitions(
         assets=[tap, dbt, page],
-        jobs=list(by_meltano_job.values()),
-        schedules=schedules.build_schedules(facts, by_meltano_job),
+        jobs=[*by_meltano_job.values(), check_job],
+        schedules=[*schedules.build_schedules(facts, by_meltano_job), check_schedule],
         sensors=[notify.notify_run_failed],
         executor=dg.in_process_executor,
     )

@@ -6,8 +6,10 @@
 called by a run-failure sensor once for each failed run of this code location (Dagster keeps
 the sensor's cursor, so a run is never reported twice). A run of ``scripts/dagster.sh
 materialize`` has no code location (it ran in that process), so the sensor never sees it: that
-command sends its failure itself, through the same function. Until the project has the
-notifier, each failed run is one warning line, and nothing fails.
+command sends its failure itself, through the same function. A freshness check that found stale
+data has sent its own message (orchestrate_dagster/freshness.py): its failed run is left alone.
+A project without the notifier (a release before 0.2.0) gets one warning line per failed run;
+nothing here ever fails the sensor.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import subprocess
 
 import dagster as dg
 
+from orchestrate_dagster import freshness
 from orchestrate_dagster.jobs import JOB_TAG
 from orchestrate_dagster.project import PROJECT_ROOT, ProjectUnavailable, orchestrate_command
 from orchestrate_dagster.settings import run_url
@@ -57,6 +60,9 @@ def send(context: dg.RunFailureSensorContext) -> None:
     """Run the notifier; its absence, or its own failure, is a warning, never the sensor's failure
     (a failing sensor would be evaluated again and again for the same run)."""
     run_id = context.dagster_run.run_id
+    if context.dagster_run.job_name == freshness.JOB_NAME and freshness.ALREADY_TOLD in failure_reason(context):
+        context.log.info(f"run {run_id} found stale data; orchestrate.freshness sent its own message")
+        return
     try:
         done = subprocess.run(notify_command(context), cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=NOTIFY_TIMEOUT_S, check=False)
@@ -66,8 +72,8 @@ def send(context: dg.RunFailureSensorContext) -> None:
     if done.returncode == 0:
         context.log.info(f"run {run_id} failed; notification sent")
     elif NOT_THERE in done.stderr:
-        context.log.warning(f"run {run_id} failed; no notification sent: this release has no "
-                            "python -m orchestrate.notify yet (issue #25)")
+        context.log.warning(f"run {run_id} failed; no notification sent: this project has no "
+                            "python -m orchestrate.notify (a release before 0.2.0)")
     else:
         said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         context.log.warning(f"run {run_id} failed; the notifier failed (exit {done.returncode}): {one_line(said)}")

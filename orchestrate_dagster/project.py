@@ -59,6 +59,7 @@ class Facts:
     jobs: dict[str, list[str]]  # Meltano job -> its tasks (`<extractor> <loader>`, `<dbt plugin>:build`)
     extractors: dict[str, list[str]]  # extractor variant -> the streams it selects
     schedules: tuple[Schedule, ...]
+    freshness_cron: str  # UTC: the hourly freshness check (orchestrate.freshness)
     meltano: tuple[str, ...]  # the meltano command the job runner uses (environment, .env file)
     system_database: dict[str, str]  # kind and masked URI
 
@@ -96,6 +97,7 @@ def load_facts(environment: str | None = None) -> Facts:
         jobs=data["jobs"],
         extractors=data["extractors"],
         schedules=tuple(Schedule(**s) for s in data["schedules"]),
+        freshness_cron=data["freshness_cron"],
         meltano=tuple(data["meltano"]),
         system_database=data["system_database"],
     )

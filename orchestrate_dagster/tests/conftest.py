@@ -28,5 +28,6 @@ def facts() -> Facts:
                     "tap-callio--staffgroup": ["staff", "groups", "sync_log", "quarantine"]},
         schedules=(Schedule("nightly", "30 2 * * *", "callio-all"),
                    Schedule("daytime", "0 4,6,8,11 * * *", "callio-customers-calls")),
+        freshness_cron="15 * * * *",
         meltano=("meltano", "--environment=demo"), system_database={"kind": "sqlite", "uri": "sqlite:///x.db"},
     )

@@ -1,6 +1,7 @@
 """The failure hook (orchestrate_dagster/notify.py) on a real failed run: one call of the project's
-``python -m orchestrate.notify`` with the run's job, tenant, reason and place, or, while the
-project has no such command, one warning line and no error."""
+``python -m orchestrate.notify`` with the run's job, tenant, reason and place; one warning line
+and no error when the project has no such command or it fails; nothing for a freshness check's
+stale run, which the check has told itself."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def project(tmp_path, monkeypatch):
 def test_without_the_notifier_a_failed_run_is_one_warning(failed_run, project):
     notify.send(failed_run)
     assert failed_run.log == [("warning", f"run {failed_run.dagster_run.run_id} failed; no notification sent: this "
-                                          "release has no python -m orchestrate.notify yet (issue #25)")]
+                                          "project has no python -m orchestrate.notify (a release before 0.2.0)")]
 
 
 def test_the_notifier_gets_the_job_tenant_reason_and_run(failed_run, project, monkeypatch):
