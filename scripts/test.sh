@@ -35,16 +35,18 @@ suite() {  # suite NAME DIR PYTHON [pytest args...]
   local began=$SECONDS code=0
   # `|| code=$?`: under set -e a failed suite would otherwise end its lane, and the suites after
   # it in that lane would never run
-  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations="${TEST_DURATIONS:-5}" "$@") > "$logs/$name.log" 2>&1 || code=$?
+  # `times` in the subshell: the CPU its processes used (user, system), to balance the lanes by
+  (cd "$dir" && "$py" -m pytest -q -p no:cacheprovider --durations="${TEST_DURATIONS:-5}" "$@"; c=$?
+   times > "$logs/$name.cpu"; exit $c) > "$logs/$name.log" 2>&1 || code=$?
   echo "$code" > "$logs/$name.code"
-  { say "tests: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
+  { say "tests: $name ($(( SECONDS - began ))s, cpu $(tail -1 "$logs/$name.cpu" 2>/dev/null), exit $code)"; cat "$logs/$name.log"; } >&2
 }
 step() {  # step NAME COMMAND... : a check that is not a pytest suite; its log ends "N passed, M failed"
   local name="$1"; shift
   local began=$SECONDS code=0
-  "$@" > "$logs/$name.log" 2>&1 || code=$?
+  ("$@"; c=$?; times > "$logs/$name.cpu"; exit $c) > "$logs/$name.log" 2>&1 || code=$?
   echo "$code" > "$logs/$name.code"
-  { say "checks: $name ($(( SECONDS - began ))s, exit $code)"; cat "$logs/$name.log"; } >&2
+  { say "checks: $name ($(( SECONDS - began ))s, cpu $(tail -1 "$logs/$name.cpu" 2>/dev/null), exit $code)"; cat "$logs/$name.log"; } >&2
 }
 trap 'kill $(jobs -p) 2> /dev/null || true' EXIT  # a failed set-up leaves no suite running
 setup_done="$logs/.setup-done"  # written once every environment is ready
