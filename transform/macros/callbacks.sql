@@ -43,3 +43,29 @@ callbacks as (
     group by missed.tenant, missed._id, missed.createTime
 )
 {%- endmacro %}
+
+{#- CTEs `missed_inbound`, `outbound` and `callbacks` for a report table: the missed inbound calls
+    of `calls` (the table's calls of the days it builds: tenant, _id, createTime,
+    customer_number_normalized, direction_class, billDuration) and every outbound call of
+    call_log that can be their callback, by anyone, from the first day built on (in an
+    incremental run: the window's first day, or the oldest day of the CTE `older_days_to_build`). -#}
+{% macro missed_inbound_callbacks_ctes(calls) -%}
+missed_inbound as (
+    select tenant, _id, createTime, customer_number_normalized
+    from {{ calls }}
+    where direction_class = 'inbound' and billDuration <= 0
+),
+
+outbound as (
+    select call_log.tenant, call_log.createTime, call_log.customer_number_normalized
+    from {{ ref('call_log') }} as call_log
+    where call_log.direction_class = 'outbound'
+      and call_log.customer_number_normalized is not null
+    {%- if is_incremental() %}
+      and (call_log.NgayTao >= {{ callio.date_literal(callio.report_window_start()) }}
+           or call_log.NgayTao >= (select min(Ngay) from older_days_to_build))
+    {%- endif %}
+),
+
+{{ callio.callbacks_cte('missed_inbound', 'outbound') }}
+{%- endmacro %}

@@ -52,25 +52,8 @@ staff_day_groups as (
 
 {{ callio.staff_in_snapshot_cte('groups') }},
 
-missed_inbound as (
-    select tenant, _id, createTime, customer_number_normalized
-    from calls
-    where direction_class = 'inbound' and billDuration <= 0
-),
-
--- every outbound call that can be a callback of those: by anyone, from the first day built on
-outbound as (
-    select call_log.tenant, call_log.createTime, call_log.customer_number_normalized
-    from {{ ref('call_log') }} as call_log
-    where call_log.direction_class = 'outbound'
-      and call_log.customer_number_normalized is not null
-    {%- if is_incremental() %}
-      and (call_log.NgayTao >= {{ callio.date_literal(callio.report_window_start()) }}
-           or call_log.NgayTao >= (select min(Ngay) from older_days_to_build))
-    {%- endif %}
-),
-
-{{ callio.callbacks_cte('missed_inbound', 'outbound') }},
+-- the missed inbound calls of `calls`, and which were called back, how soon
+{{ callio.missed_inbound_callbacks_ctes('calls') }},
 
 calls_with_team as (
     select
