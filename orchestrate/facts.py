@@ -6,9 +6,10 @@
 Dagster lives in a virtualenv of its own (orchestrate_dagster/) and calls this project only as
 subprocesses, so it asks here instead of reading meltano.yml a second way. Each fact comes from
 its one home: the tenants from the accounts setting, read and checked as the tap does
-(``tap_rules.configured_accounts``); the schedules in effect from ``slots`` (meltano.yml's, or the
-old script's ``SCHEDULER_*`` variables), and the hourly freshness check's cron; the environment's jobs and their tasks, and the streams
-each extractor variant reads, from the project files; the ``meltano`` command the job runner uses
+(``tap_rules.configured_accounts``); the schedules in effect and the hourly freshness check's
+cron from ``slots`` (meltano.yml's, or the old script's ``SCHEDULER_*`` variables); the
+environment's jobs and their tasks, and the streams each extractor variant reads, from the
+project files; the ``meltano`` command the job runner uses
 (``meltano_cli.meltano_command``: the same ``.env``).
 
 The preflight's checks come first (``preflight.check``): a configuration that cannot be used (no

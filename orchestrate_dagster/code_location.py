@@ -2,8 +2,9 @@
 
 Asset graph: the raw tables of the tap (one tenant partition each) -> the dbt models -> the HTML
 report; one job per Meltano job of the environment, the schedules of meltano.yml, the hourly
-freshness check (a job and schedule of its own), and a sensor that notifies each failed run. Loading it asks the project for its facts once
-(``orchestrate.facts``), and parses the dbt project when the manifest is older than it.
+freshness check (a job and schedule of its own), and a sensor that notifies each failed run.
+Loading it asks the project for its facts once (``orchestrate.facts``), and parses the dbt
+project when the manifest is older than it.
 
 The steps of a run go one after the other in the run's own process (the in-process executor):
 they depend on each other in a line (extract, dbt, report), and a process per step would only

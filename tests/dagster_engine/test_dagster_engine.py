@@ -12,7 +12,7 @@ the ground truth.
   ``SCHEDULER_STAFF_GROUP_TIME_UTC``, a minute ahead) launches one run per tenant; the tenant
   whose password is wrong fails its partition alone, its refused login is not retried, and the
   failure sensor takes that run up once (its call of ``orchestrate.notify``, whose arguments
-  orchestrate_dagster/tests/test_notify.py checks, and its warning while the command is missing).
+  orchestrate_dagster/tests/test_notify.py checks).
 
 The daemon runs the repository itself, not a copy: Meltano reinstalls a plugin whose editable
 ``pip_url`` path differs, so a copy sharing the plugin venvs would rewrite them under every other
@@ -106,7 +106,7 @@ def next_minute_at_least(seconds: float) -> dt.datetime:
 
 
 def hook_lines(text: str, run_id: str) -> list[str]:
-    """The failure sensor's lines about one run: sent, not sent (no notifier yet), or the notifier failed."""
+    """The failure sensor's lines about one run: sent, not sent, or the notifier failed."""
     return re.findall(rf"run {run_id} failed; (?:notification sent|no notification sent: .*|the notifier failed.*)",
                       text)
 
