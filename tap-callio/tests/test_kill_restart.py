@@ -4,6 +4,7 @@ still delivers every record, re-reading at most one slice plus the look-back."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -25,33 +26,14 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
     with running_simulator(seed=5, tenants="PK", customers=20, calls=3000, staff=3, groups=2, days=30) as sim:
         start = sim.now() - 31 * DAY_MS
         config = base_config(sim, start_date=iso(start), page_size=40, time_slice_ms=DAY_MS, calls_lookback_ms=LOOKBACK)
-        # slow every /call answer so that the kill lands mid-slice: the tap writes a page's records
-        # and, after a slice's last page, its STATE at once; the next page of the slice takes a
-        # request. 0.03 s was too short on a busy machine: this process was not scheduled before
-        # the tap had finished the slice, and the kill then landed right after its STATE.
+        # slow every /call answer, so that most moments of the run are mid-slice (the tap writes a
+        # page's records, waits for the next page, and writes a slice's STATE after its last page)
         sim.set_faults([{"fault": "slow", "endpoints": ["/call"], "delay": 0.25}])
         catalog = catalog_with("calls")
-        first_messages: list[dict] = []
         with tempfile.TemporaryDirectory() as tmp:
             argv = tap_command(config, Path(tmp), catalog=catalog)
-            process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env())
-            states_seen = 0
-            deadline = time.monotonic() + 120
-            for line in process.stdout:
-                if not line.startswith("{"):
-                    continue
-                message = json.loads(line)
-                first_messages.append(message)
-                if message["type"] == "STATE" and bookmark(message["value"], "calls", "PK"):
-                    states_seen += 1
-                if states_seen >= 8 and message["type"] == "RECORD":
-                    # a record of the next, unfinished slice has been emitted: kill now
-                    process.send_signal(stop_signal)
-                    break
-                assert time.monotonic() < deadline
-            # what the tap still writes after the signal (SIGTERM: a final STATE)
-            first_messages += [json.loads(line) for line in process.stdout if line.startswith("{")]
-            process.wait()
+            process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+            first_messages = _stop_mid_slice(process, stop_signal, after_states=8)
             process.stdout.close()
         assert process.returncode == returncode
         sim.clear_faults()
@@ -60,7 +42,7 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
         last_state = states[-1]
         killed_at = bookmark(last_state, "calls", "PK")
         first_ids = {m["record"]["_id"] for m in first_messages if m["type"] == "RECORD" and m["stream"] == "calls"}
-        # records are emitted as they are read: some came after the last STATE
+        # the stop landed mid-slice: records came after the last STATE
         last_state_index = max(i for i, m in enumerate(first_messages) if m["type"] == "STATE")
         assert any(m["type"] == "RECORD" for m in first_messages[last_state_index:])
 
@@ -75,3 +57,54 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
         assert oldest_reread >= killed_at + 1 - LOOKBACK
         rows = second.sync_log()
         assert rows[("PK", "calls")]["bookmark_start"] == killed_at
+
+
+def _stop_mid_slice(process: subprocess.Popen, stop_signal: signal.Signals, after_states: int) -> list[dict]:
+    """Stop the tap with `stop_signal` at a moment when it has written records after its last STATE,
+    and return every message it wrote.
+
+    What this process has read lags behind what the tap has written (on a busy machine by more than
+    a slice), so the moment is judged on a frozen tap: SIGSTOP, read all the pipe holds, and signal
+    only when it ends with a whole RECORD line; otherwise let the tap go on and try at its next
+    record."""
+    fd = process.stdout.fileno()
+    messages: list[dict] = []
+    pending = b""
+    states_seen = 0
+
+    def take(chunk: bytes) -> None:
+        nonlocal pending, states_seen
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            if line.startswith(b"{"):
+                message = json.loads(line)
+                messages.append(message)
+                if message["type"] == "STATE" and bookmark(message["value"], "calls", "PK"):
+                    states_seen += 1
+
+    deadline = time.monotonic() + 120
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        assert chunk, "the tap ended before it could be stopped mid-slice"
+        take(chunk)
+        assert time.monotonic() < deadline
+        if states_seen < after_states or messages[-1]["type"] != "RECORD":
+            continue
+        process.send_signal(signal.SIGSTOP)
+        os.waitpid(process.pid, os.WUNTRACED)  # frozen: the pipe now holds all it has written
+        os.set_blocking(fd, False)
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                take(chunk)
+        except BlockingIOError:
+            pass
+        os.set_blocking(fd, True)
+        if not pending and messages[-1]["type"] == "RECORD":
+            process.send_signal(stop_signal)
+            process.send_signal(signal.SIGCONT)  # a SIGTERM is handled once the tap runs again
+            break
+        process.send_signal(signal.SIGCONT)
+    while chunk := os.read(fd, 1 << 16):  # what the tap still writes (SIGTERM: the records it held)
+        take(chunk)
+    process.wait()
+    return messages
