@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.isolation import private_meltano_dirs
+from support.warehouse_slots import Slot, warehouse_slot
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,18 +26,23 @@ def meltano_bin() -> str:
 
 
 @pytest.fixture
-def isolated_env(tmp_path: Path) -> dict[str, str]:
-    """Environment variables pointing every output of a run into tmp_path."""
-    return isolated_environment(tmp_path)
+def isolated_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment variables pointing every output of a run into tmp_path, but for the warehouse
+    and dbt's target: a slot this test holds (support/warehouse_slots.py)."""
+    with warehouse_slot() as slot:
+        yield isolated_environment(tmp_path, slot)
 
 
-def isolated_environment(tmp_path: Path) -> dict[str, str]:
-    """Environment variables pointing every output of a run into tmp_path (for fixtures of any scope)."""
+def isolated_environment(tmp_path: Path, slot: Slot | None = None) -> dict[str, str]:
+    """Environment variables pointing every output of a run into tmp_path (for fixtures of any
+    scope); with a slot, the warehouse and dbt's target are the slot's."""
     env = dict(os.environ)
     env.update(private_meltano_dirs(tmp_path))
+    if slot is not None:
+        env["DBT_TARGET_PATH"] = str(slot.dbt_target)
     env.update(
         {
-            "CALLIO_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+            "CALLIO_DUCKDB_PATH": str(slot.warehouse if slot else tmp_path / "warehouse.duckdb"),
             "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
             "CALLIO_RUN_LOCK": str(tmp_path / "run.lock"),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -6,7 +6,7 @@ Nothing is sniffed: every value is read as its schema's type says. DuckDB's cast
 (1.5 into a BIGINT rounds to 2, true becomes 1, "yes" a true boolean), so integers, numbers
 and booleans are read as JSON and cast only when the JSON value is of that kind; any other
 value stops the batch with a line naming the stream and the column. A key that is missing or
-null is NULL; no other value ever becomes NULL.
+null is NULL; no other value ever becomes NULL, and a RECORD without its record stops the batch.
 """
 
 from __future__ import annotations
@@ -106,6 +106,10 @@ def insert_sql(table: str, stream: str, columns: Sequence[Column], table_types: 
     ``$batched_at`` are bound by the caller."""
     names = ", ".join(quote(column.name) for column in columns)
     values = ",\n  ".join(expression(stream, column, table_types[column.name]) for column in columns)
+    # A RECORD message without its record object (the key missing or null) would land as a row of
+    # NULLs: it stops the batch instead (an empty object is a record whose values are all absent).
+    missing = _literal(f"callio-target-duckdb: stream {stream}: a RECORD message without a record object")
     return (f"INSERT INTO {table} ({names})\nSELECT\n  {values}\n"
             "FROM read_json($files, columns = $columns, format = 'newline_delimited',"
-            " records = true, auto_detect = false)")
+            " records = true, auto_detect = false)\n"
+            f"WHERE CASE WHEN record IS NULL THEN error({missing}) ELSE true END")

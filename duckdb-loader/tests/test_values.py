@@ -67,6 +67,27 @@ def test_a_value_of_another_kind_stops_the_load_with_one_line(tmp_path, database
     assert rows_if_any(database, "raw.calls") == []  # the good record of the same batch did not land either
 
 
+@pytest.mark.parametrize("message", [{"type": "RECORD", "stream": "calls", "record": None},
+                                     {"type": "RECORD", "stream": "calls"}], ids=["record null", "record missing"])
+def test_a_record_message_without_its_record_stops_the_load(tmp_path, database, message):
+    good = {"tenant": "PK", "_id": "a", "count": 1}
+    run = load(tmp_path, database, [schema_message("calls", PROPERTIES), record("calls", good), message, state(1)])
+
+    assert run.returncode == 1
+    assert run.error_lines == ["callio-target-duckdb: stream calls: a RECORD message without a record object"], \
+        run.stderr
+    assert run.states == []
+    assert rows_if_any(database, "raw.calls") == []  # no row of NULLs, and nothing else of the batch
+
+
+def test_an_empty_record_is_a_record_whose_values_are_all_absent(tmp_path, database):
+    run = load(tmp_path, database, [schema_message("calls", PROPERTIES), record("calls", {}), state(1)])
+
+    assert run.returncode == 0, run.stderr
+    assert [row["_id"] for row in rows(database, "raw.calls")] == [None]
+    assert run.states == [1], run.stdout
+
+
 @pytest.mark.parametrize("value", ["yesterday", 5])
 def test_a_date_time_that_is_not_one_stops_the_load(tmp_path, database, value):
     run = load(tmp_path, database, [schema_message("calls", PROPERTIES),

@@ -32,6 +32,7 @@ import pytest
 from callio_sim.testing import running_simulator
 from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Pipeline
 from support.notify_servers import running_notify_servers
+from support.warehouse_slots import Slot, warehouse_slot
 
 from conftest import PROJECT_ROOT, private_meltano_dirs
 
@@ -49,9 +50,14 @@ def notified():
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory, notified):
     workdir = tmp_path_factory.mktemp("console")
+    with warehouse_slot() as slot, running_simulator(**SIM_OPTIONS) as sim:
+        yield Pipeline(sim, _environment(workdir, slot, notified), workdir)
+
+
+def _environment(workdir: Path, slot: Slot, notified) -> dict[str, str]:
     env = dict(os.environ)
     env.update(private_meltano_dirs(workdir))
-    env.update({"CALLIO_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
+    env.update({"CALLIO_DUCKDB_PATH": str(slot.warehouse), "DBT_TARGET_PATH": str(slot.dbt_target),
                 "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
                 "CALLIO_RUN_LOCK": str(workdir / "run.lock"), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
                 "CALLIO_ACCOUNTS_JSON": "[]", "CALLIO_RAW_SCHEMA": "raw", "TAP_CALLIO_SAFETY_LAG_MS": "0",
@@ -59,8 +65,7 @@ def pipeline(tmp_path_factory, notified):
                 "CALLIO_NOTIFY_LANGUAGE": "vi"})
     for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "MELTANO_ENVIRONMENT", "LOG_LEVEL"):
         env.pop(leftover, None)
-    with running_simulator(**SIM_OPTIONS) as sim:
-        yield Pipeline(sim, env, workdir)
+    return env
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import contextlib
 import pytest
 
 from callio_sim.testing import running_simulator
+from support.warehouse_slots import warehouse_slot
 
 from .pipeline import SIM_OPTIONS, Pipeline
 from conftest import isolated_environment
@@ -32,6 +33,7 @@ def make_module_pipeline(tmp_path_factory):
         def make(**options) -> Pipeline:
             sim = stack.enter_context(running_simulator(**{**SIM_OPTIONS, **options}))
             workdir = tmp_path_factory.mktemp("pipeline")
-            return Pipeline(sim, isolated_environment(workdir), workdir)
+            slot = stack.enter_context(warehouse_slot())
+            return Pipeline(sim, isolated_environment(workdir, slot), workdir)
 
         yield make

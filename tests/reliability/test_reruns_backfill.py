@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from support.warehouse_slots import warehouse_slot
+
 from .checks import (
     REPORT_LOOKBACK_DAYS,
     assert_final_tables_match_truth,
@@ -42,12 +44,14 @@ def test_same_job_twice_changes_nothing_and_full_refresh_is_identical(make_pipel
 
     scratch_dir = tmp_path / "from-scratch"
     scratch_dir.mkdir()
-    scratch_env = dict(isolated_env, CALLIO_DUCKDB_PATH=str(scratch_dir / "warehouse.duckdb"),
-                       MELTANO_DATABASE_URI=f"sqlite:///{scratch_dir / 'meltano.db'}")
-    scratch = Pipeline(pipeline.sim, scratch_env, scratch_dir)
-    refreshed = scratch.meltano("run", "--full-refresh", *EXTRACT_LOAD, "dbt-duckdb:full-refresh", name="full-refresh")
-    assert refreshed.returncode == 0, refreshed.tail()
-    changed = diff_snapshots(before, business_snapshot(scratch))
+    with warehouse_slot() as slot:  # a new warehouse (and dbt target), another system database
+        scratch_env = dict(isolated_env, CALLIO_DUCKDB_PATH=str(slot.warehouse), DBT_TARGET_PATH=str(slot.dbt_target),
+                           MELTANO_DATABASE_URI=f"sqlite:///{scratch_dir / 'meltano.db'}")
+        scratch = Pipeline(pipeline.sim, scratch_env, scratch_dir)
+        refreshed = scratch.meltano("run", "--full-refresh", *EXTRACT_LOAD, "dbt-duckdb:full-refresh",
+                                    name="full-refresh")
+        assert refreshed.returncode == 0, refreshed.tail()
+        changed = diff_snapshots(before, business_snapshot(scratch))
     assert not changed, "a full refresh from scratch differs from the incremental tables:\n" + "\n".join(changed)
 
 
