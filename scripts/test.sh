@@ -79,6 +79,8 @@ if ! command -v faketime > /dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq faketime=0.9.10-2.1 > /dev/null
 fi
+# The reliability tests the unit lane runs last (see the lanes below).
+reliability_c=(tests/reliability/test_upgrade.py)
 # The suites that need none of the slower set-up below (Meltano's plugins, the BigQuery
 # emulator, PostgreSQL) start now, beside it: the set-up leaves most of a core idle.
 if ! $setup_only; then
@@ -98,6 +100,7 @@ if ! $setup_only; then
       --ignore=tests/test_duckdb_loader_migration.py --ignore=tests/dagster_engine
     suite singer "$repo" "$repo/.venv-tap/bin/python" tests/singer
     suite migration "$repo" "$venv/bin/python" tests/test_duckdb_loader_migration.py
+    suite reliability-c "$repo" "$venv/bin/python" "${reliability_c[@]}"
   ) &
   lane_unit=$!
 fi
@@ -153,18 +156,19 @@ transform_check() {  # transform/scripts/check.sh --ci with the venvs set up abo
 
 say "running the end-to-end suites (logs in output/test-logs/)"
 touch "$setup_done"
-# The end-to-end suites dominate (each test drives real job runs and dbt builds); they share the
-# 2 cores (busy throughout) in three lanes with the unit lane above, which goes on with project.
-# Measured from a fresh clone on a quiet 2-core machine (2026-12-01): reliability
-# 335 + 390 s, operations 202 s, bigquery 102 s, project 73 s, transform 61 s, singer 21 s; the
-# unit suites 190 s; 532 s in all, set-up included. Lane a had the most room: the loader migration
-# test (old loader, then the new one, about a minute) runs there; the unit lane now also runs the
-# DuckDB loader's suite.
-# test_login_failure (a second job run: the tenant back after its outage) sits in lane a beside
-# the BigQuery suite; lane b keeps the back-fill, which grew a build and a full refresh.
+# The end-to-end suites dominate (each test drives real job runs and dbt builds). They share the
+# 2 cores, busy throughout, in three lanes beside the unit lane, which goes on with project,
+# singer, the loader migration and reliability-c once the set-up is done; the lanes are balanced
+# by measured wall time. 2026-12-07, a fresh clone, wall s (CPU-s): the unit lane's unit suites
+# 465 (beside the set-up, about 75 s), project 221 (93), singer 54 (21), migration 110 (42);
+# lane a bigquery 329 (206), reliability-a 574 (316); lane b transform 142 (61), multi 341
+# (178), reliability-b 610 (401), the longest, so test_upgrade (112 s) moved to the unit lane
+# (reliability-c) and test_bad_config (76 s) to lane a; lane d dagster 399 (142: a third of its
+# time is its daemon waiting for a schedule's tick, which the other lanes use), operations 576
+# (334). The figures: each suite's log line below.
 reliability_a=(tests/reliability/test_crash_recovery.py tests/reliability/test_api_faults.py
               tests/reliability/test_odd_replies.py tests/reliability/test_concurrent_runs.py
-              tests/reliability/test_login_failure.py)
+              tests/reliability/test_login_failure.py tests/reliability/test_bad_config.py)
 (
   $have_bigquery && suite bigquery "$repo" "$repo/bigquery/.venv-loader/bin/python" tests/bigquery
   suite reliability-a "$repo" "$venv/bin/python" "${reliability_a[@]}"
@@ -175,18 +179,9 @@ lane_a=$!
   # multi: two copies of the project on one PostgreSQL (shared state, one tenant per run, locks)
   suite multi "$repo" "$venv/bin/python" tests/multi
   suite reliability-b "$repo" "$venv/bin/python" tests/reliability \
-    "${reliability_a[@]/#/--ignore=}"
+    "${reliability_a[@]/#/--ignore=}" "${reliability_c[@]/#/--ignore=}"
 ) &
 lane_b=$!
-# 2026-12-07, a fresh clone (wall s, with each suite's CPU-s): the unit lane 551 (its unit
-# suites, beside the set-up), then project 220; lane a bigquery 351 (214), migration 113 (41),
-# reliability-a 587 (359); lane b transform 141 (60), singer 67 (24), multi 346 (191),
-# reliability-b 612 (449), the longest; lane d dagster 321 (146), operations 637 (352). Singer
-# and the migration test moved to the end of the unit lane.
-# Dagster, then the operations tests, in a fourth lane: a third of Dagster's time is its daemon
-# waiting for a schedule's tick, which the other lanes use; operations came after project in the
-# unit lane, which had become the longest (2026-12-07, a fresh clone on a busy machine: unit
-# suites 376 s, then project 268 s and operations 332 s; lanes a 575 s, b 452 s, dagster 331 s).
 (
   suite dagster "$repo" "$venv/bin/python" tests/dagster_engine
   # ops: operations tests (stopping, old .env, preflight, console and run logs, state commands,
@@ -199,7 +194,7 @@ wait "$lane_unit" "$lane_a" "$lane_b" "$lane_d"
 say "summary ($(( SECONDS - started ))s)"
 failed=0
 for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform bigquery project multi migration \
-    reliability-a reliability-b operations dagster-unit dagster; do
+    reliability-a reliability-b reliability-c operations dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || continue
   code="$(cat "$logs/$name.code")"
   if [ "$code" = 0 ]; then state=passed; else state="FAILED (pytest exit $code)"; failed=1; fi
@@ -207,7 +202,7 @@ for name in lint callio-sim tap-callio singer load-guard duckdb-loader transform
 done
 # Every expected suite must have run (a missing result is a failure, not a pass).
 for name in lint callio-sim tap-callio singer load-guard duckdb-loader project multi migration reliability-a \
-    reliability-b operations dagster-unit dagster; do
+    reliability-b reliability-c operations dagster-unit dagster; do
   [ -f "$logs/$name.code" ] || { echo "  $name did not run" >&2; failed=1; }
 done
 # One closing line over all suites, in pytest's words.
