@@ -54,7 +54,7 @@ class Pipeline:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        # the base environment's dbt target stays: a warehouse slot's (support/warehouse_slots.py)
+        # a dbt target the base environment names stays (a warehouse slot's: support/warehouse_slots.py)
         self.env.update({key: value for key, value in private_meltano_dirs(workdir).items()
                          if not (key == "DBT_TARGET_PATH" and key in base_env)})
         self.db_path = Path(self.env["CALLIO_DUCKDB_PATH"])
