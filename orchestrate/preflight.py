@@ -152,6 +152,25 @@ def cap_warnings(environment: str) -> list[str]:
             "unset it (or 0) to read everything"]
 
 
+def report_tenant_warnings(environment: str) -> list[str]:
+    """CALLIO_REPORT_TENANTS naming a label no account has: its report rows would stay empty."""
+    chosen = setting("CALLIO_REPORT_TENANTS")
+    if not chosen:
+        return []
+    rules = tap_rules.rules()
+    try:
+        listed, where = tap_rules.configured_accounts(environment)
+    except rules.ConfigProblem:
+        return []  # accounts_problems names it
+    labels = [account["tenant"] for account in listed]
+    unknown = [label.strip() for label in chosen.split(",")
+               if label.strip() and rules.label_key(label.strip()) not in labels]
+    if not unknown:
+        return []
+    return [f"CALLIO_REPORT_TENANTS (dbt setting report_tenants) names {', '.join(map(repr, unknown))}, not a tenant "
+            f"of {where} ({', '.join(labels)}): fact_staff_daily_PK and the HTML report hold no rows for it"]
+
+
 def uses_bigquery(job: str | None) -> bool:
     return bool(job) and any(p in ("target-bigquery", "dbt-bigquery") for p in plugins_of_job(job))
 
@@ -189,6 +208,7 @@ def check(environment: str, job: str | None = None, tenant: str | None = None) -
     if TAP in {project_files.lineage(p)[-1] for p in plugin_names}:
         found.problems += accounts_problems(environment)
         found.warnings += cap_warnings(environment)
+        found.warnings += report_tenant_warnings(environment)
     found.problems += legacy_problems()
     found.problems += runner_settings.problems()
     found.problems += database_problems()

@@ -157,6 +157,17 @@ def test_demo_job_lands_every_record_once(simulator, isolated_env, tmp_path: Pat
     # State was written to the temporary system database, per environment.
     assert (tmp_path / "meltano.db").exists()
 
+    # The report tenants come from CALLIO_REPORT_TENANTS (Meltano's setting report_tenants of
+    # dbt-duckdb): the report table is rebuilt with exactly those, however they are spaced.
+    chosen = {**env, "CALLIO_REPORT_TENANTS": " HN, PK "}
+    report_log = tmp_path / "dbt-report-tenants.log"
+    completed = run([meltano_bin(), "--environment=demo", "invoke", "dbt-duckdb:build", "--select",
+                     "fact_staff_daily_PK"], chosen, report_log)
+    assert completed.returncode == 0, f"dbt build of the report table failed:\n{tail(report_log)}"
+    with duckdb.connect(env["CALLIO_DUCKDB_PATH"], read_only=True) as con:
+        rebuilt = {t for (t,) in con.execute('select distinct "Tenant" from main."fact_staff_daily_PK"').fetchall()}
+    assert rebuilt == {"HN", "PK"}, rebuilt
+
     # The dbt unit tests, now that the incremental models exist (jobs leave them to CI).
     unit_log = tmp_path / "dbt-unit-test.log"
     completed = run([meltano_bin(), "--environment=demo", "invoke", "dbt-duckdb:unit-test"], env, unit_log)

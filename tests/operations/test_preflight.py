@@ -198,6 +198,18 @@ def test_windows_notepad_accounts_file_and_a_record_cap(env, tmp_path):
     assert len(warnings) == 1 and "LIMIT_RECORDS_PER_ENDPOINT=500" in warnings[0] and "exit 3" in warnings[0], warnings
 
 
+def test_report_tenants_that_no_account_has_are_named_in_a_warning(env):
+    """CALLIO_REPORT_TENANTS (the tenants of fact_staff_daily_PK) with a label no account has: the
+    run goes on, but a warning names the label and the accounts' labels (its report would stay empty)."""
+    known = preflight({**env, "CALLIO_REPORT_TENANTS": " PK "}, "--environment=demo", "callio-all")
+    assert known.returncode == 0 and not known.stderr.strip(), known.stderr
+    done = preflight({**env, "CALLIO_REPORT_TENANTS": "PK, HCM"}, "--environment=demo", "callio-all")
+    assert done.returncode == 0 and "configuration ok" in done.stdout, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "CALLIO_REPORT_TENANTS" in warnings[0] and "'HCM'" in warnings[0], warnings
+    assert "'PK'" not in warnings[0] and "(PK)" in warnings[0], warnings
+
+
 def test_the_online_check_logs_in_each_tenant_and_names_the_one_refused(env, sim, tmp_path):
     done = preflight(env, "--environment=demo", "--online", "callio-all")
     assert done.returncode == 0 and "configuration ok" in done.stdout, done.stderr
