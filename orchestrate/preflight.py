@@ -152,19 +152,25 @@ def cap_warnings(environment: str) -> list[str]:
             "unset it (or 0) to read everything"]
 
 
+def configured_labels(environment: str) -> tuple[list[str], str] | None:
+    """The tenant labels of the configured accounts and where they are configured; None when the
+    accounts cannot be read (accounts_problems names why)."""
+    try:
+        listed, where = tap_rules.configured_accounts(environment)
+    except tap_rules.rules().ConfigProblem:
+        return None
+    return [account["tenant"] for account in listed], where
+
+
 def report_tenant_warnings(environment: str) -> list[str]:
     """CALLIO_REPORT_TENANTS naming a label no account has: its report rows would stay empty."""
     chosen = setting("CALLIO_REPORT_TENANTS")
-    if not chosen:
+    configured = configured_labels(environment) if chosen else None
+    if configured is None:
         return []
-    rules = tap_rules.rules()
-    try:
-        listed, where = tap_rules.configured_accounts(environment)
-    except rules.ConfigProblem:
-        return []  # accounts_problems names it
-    labels = [account["tenant"] for account in listed]
+    labels, where = configured
     unknown = [label.strip() for label in chosen.split(",")
-               if label.strip() and rules.label_key(label.strip()) not in labels]
+               if label.strip() and tap_rules.rules().label_key(label.strip()) not in labels]
     if not unknown:
         return []
     return [f"CALLIO_REPORT_TENANTS (dbt setting report_tenants) names {', '.join(map(repr, unknown))}, not a tenant "
@@ -177,13 +183,11 @@ def uses_bigquery(job: str | None) -> bool:
 
 def tenant_problems(environment: str, tenant: str) -> list[str]:
     """``--tenant`` must name one of the configured accounts (a typo would run nothing)."""
-    rules = tap_rules.rules()
-    try:
-        listed, where = tap_rules.configured_accounts(environment)
-    except rules.ConfigProblem:
-        return []  # accounts_problems names it
-    labels = [account["tenant"] for account in listed]
-    if rules.label_key(tenant) in labels:
+    configured = configured_labels(environment)
+    if configured is None:
+        return []
+    labels, where = configured
+    if tap_rules.rules().label_key(tenant) in labels:
         return []
     return [f"--tenant {tenant!r} is not a tenant of {where}: choose one of {', '.join(labels)}"]
 

@@ -198,6 +198,12 @@ def test_windows_notepad_accounts_file_and_a_record_cap(env, tmp_path):
     assert len(warnings) == 1 and "LIMIT_RECORDS_PER_ENDPOINT=500" in warnings[0] and "exit 3" in warnings[0], warnings
 
 
+def test_a_tenant_no_account_has_is_refused_in_one_line(env, sim):
+    sim.reset_stats()
+    done = run_job(env, "--environment=demo", "--tenant", "HCM", "callio-all")
+    assert_one_line(done, sim, "--tenant 'HCM'", "choose one of PK")
+
+
 def test_report_tenants_that_no_account_has_are_named_in_a_warning(env):
     """CALLIO_REPORT_TENANTS (the tenants of fact_staff_daily_PK) with a label no account has: the
     run goes on, but a warning names the label and the accounts' labels (its report would stay empty)."""
