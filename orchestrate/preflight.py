@@ -169,8 +169,9 @@ def report_tenant_warnings(environment: str) -> list[str]:
     if configured is None:
         return []
     labels, where = configured
-    unknown = [label.strip() for label in chosen.split(",")
-               if label.strip() and tap_rules.rules().label_key(label.strip()) not in labels]
+    # compared as dbt compares them (trimmed only): a label typed in another Unicode form than
+    # the accounts' (NFC) would match no row, so it is named too
+    unknown = [label.strip() for label in chosen.split(",") if label.strip() and label.strip() not in labels]
     if not unknown:
         return []
     return [f"CALLIO_REPORT_TENANTS (dbt setting report_tenants) names {', '.join(map(repr, unknown))}, not a tenant "
