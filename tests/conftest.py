@@ -56,7 +56,10 @@ def isolated_environment(tmp_path: Path, slot: Slot | None = None) -> dict[str, 
             "CALLIO_RAW_SCHEMA": "raw",
         }
     )
-    for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "TARGET_DUCKDB_FILEPATH", "DBT_DUCKDB_PATH"):
+    # A developer's shell values the tests must not inherit (accounts, warehouse paths, the report
+    # tenants: the oracle's report is PK's, the default).
+    for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "TARGET_DUCKDB_FILEPATH", "DBT_DUCKDB_PATH",
+                     "CALLIO_REPORT_TENANTS"):
         env.pop(leftover, None)
     return env
 
