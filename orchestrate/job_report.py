@@ -10,6 +10,7 @@ The report is saved next to the run's log file (``.json``) for ``python -m orche
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +69,9 @@ class JobReport:
     started: str
     log_file: str
     finished: str | None = None
+    # the machine that ran it: with a shared system database, `orchestrate.runs` lists every
+    # machine's runs (orchestrate.shared_reports); reports saved before this field have none
+    host: str | None = field(default_factory=socket.gethostname)
     exit_code: int | None = None
     stopped_by_signal: int | None = None
     tasks: list[TaskRun] = field(default_factory=list)
@@ -85,10 +89,13 @@ class JobReport:
         """Take one event of a task; returns the stream run it changed, if any."""
         text = event.text
         if not events.is_noise(event) and text.strip():
+            # one line: an error event can carry a whole exception (SQLAlchemy's spans five lines,
+            # the statement and its parameters after the reason); the log file keeps all of it
+            first_line = text.strip().splitlines()[0]
             if event.level in ("error", "critical") or events.FATAL.search(text):
-                task.last_error = text
+                task.last_error = first_line
             elif event.source != "meltano":
-                task.last_line = text  # the reason, when a plugin gives up without an error line
+                task.last_line = first_line  # the reason, when a plugin gives up without an error line
         if events.SUMMARY_START.search(text):
             self._summary_of = task.task
             return None
@@ -159,15 +166,22 @@ class JobReport:
             return EXIT_FAILED
         return EXIT_BEHIND if self.behind_streams else EXIT_OK
 
-    def save(self, path: Path) -> None:
+    def as_dict(self) -> dict:
         data = asdict(self)
         data.pop("_summary_of", None)
+        return data
+
+    def save(self, path: Path) -> None:
         path.touch(mode=0o600)
-        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        path.write_text(json.dumps(self.as_dict(), indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> JobReport:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JobReport:
+        data = dict(data)
         tasks = [TaskRun(**t) for t in data.pop("tasks", [])]
         streams = {k: StreamRun(**v) for k, v in data.pop("streams", {}).items()}
         return cls(**data, tasks=tasks, streams=streams)

@@ -45,6 +45,7 @@ from orchestrate import (
     runner_settings,
     schema_changes,
     shared_locks,
+    shared_reports,
     state,
     tap_rules,
     warehouse,
@@ -208,7 +209,7 @@ class JobRun:
             self._note(log_file, f"job {self.job} started (environment {self.environment})", detail=True)
             # Saved at once too: a run killed outright (SIGKILL, power cut) is then listed by
             # `orchestrate.runs` as one that did not finish, instead of missing.
-            self.report.save(self.log_path.with_suffix(".json"))
+            self.save_report(log_file, catch_up=True)
             every_task = job_tasks(self.environment, self.job)
             job_dbt = next((task.split(":")[0] for task in every_task if is_transform(task)), None)
             tasks = part_tasks(every_task, self.only)
@@ -244,10 +245,25 @@ class JobRun:
             self.report.finished = datetime.now(UTC).isoformat()
             self._note(log_file, f"job {self.job} ended, exit {code}" + (" (stopped by signal)" if stopped else ""),
                        detail=not stopped)
-        self.report.save(self.log_path.with_suffix(".json"))
+            self.save_report(log_file)
         self.view.summary(self.report)
         notify.after_job(self.report)  # one message when it did not end well (CALLIO_NOTIFY_URLS)
         return code
+
+    def save_report(self, log_file: TextIO, *, catch_up: bool = False) -> None:
+        """The report beside the run log and, with a shared system database, in its table too
+        (orchestrate.shared_reports), with this machine's recent reports when ``catch_up``. A
+        failed write there is one line of the run log, never the run's result."""
+        self.report.save(self.log_path.with_suffix(".json"))
+        if self.shared is None:
+            return
+        try:
+            shared_reports.publish(self.shared.connection,
+                                   shared_reports.local_reports() if catch_up else [self.report])
+        except Exception as exc:  # noqa: BLE001 - the run's own result never depends on this listing
+            self._note(log_file, f"warning: this run's report was not written to the shared system database "
+                                 f"(MELTANO_DATABASE_URI, table {shared_reports.TABLE}): {shared_locks.reason_of(exc)}; "
+                                 "`orchestrate.runs` lists it on the other machines after this machine's next run")
 
     def apply_schema_changes(self, tasks: list[str], log_file: TextIO) -> None:
         """The schema changes of this release the warehouse has not had, rebuilt once before the
@@ -325,9 +341,8 @@ class JobRun:
                 with self.shared.holding([shared_locks.transform_key(self.environment)], wait=True,
                                          on_wait=lambda text: self._note(log_file, text)):
                     return self._run_batch(command, batch, log_file)
-            except shared_locks.Busy as busy:
-                task_run = self.report.task_started(batch[0])
-                self.report.task_ended(task_run, 1, 0.0, stopped=False, reason=f"not run: {busy}")
+            except (shared_locks.Busy, shared_locks.Unreachable) as why:
+                self.skip_task(batch[0], log_file, f"not run: {why}")
                 return 1
         return self._run_batch(command, batch, log_file)
 
@@ -353,7 +368,7 @@ class JobRun:
         """A task or side step in a session of its own (a stop ends its whole tree; a Ctrl-C on
         the terminal reaches this runner only, which then stops it in order). It inherits the run
         lock, which so stays held while it lives, even if this runner is killed (run_lock)."""
-        inherited = (*(self.lock.inherited_fds if self.lock else ()), *((self.shared.fd,) if self.shared else ()))
+        inherited = (*(self.lock.inherited_fds if self.lock else ()), *(self.shared.inherited_fds if self.shared else ()))
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", start_new_session=True,
                                    env=self.environ, pass_fds=inherited)

@@ -6,28 +6,31 @@
 
 For each run: when it started, how long it took, its exit, every tenant × stream that failed
 and why, what each bookmark reached, and the path of its full log. Read from the reports the job
-runner saves beside each run's log (``logs/runs/<day>/*.json``).
+runner saves beside each run's log (``logs/runs/<day>/*.json``); with a PostgreSQL system
+database (several machines), from its table of every machine's reports (orchestrate.shared_reports),
+each run naming its machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from datetime import datetime
 
-from orchestrate import business_time, run_logs
+from orchestrate import business_time, run_logs, shared_locks, shared_reports
 from orchestrate.console import make_console, outcome
 from orchestrate.job_report import JobReport
 
 
-def describe(report: JobReport) -> list[str]:
+def describe(report: JobReport, *, with_host: bool = False) -> list[str]:
     started = datetime.fromisoformat(report.started)
     took = ""
     if report.finished:
         took = f", {(datetime.fromisoformat(report.finished) - started).total_seconds():.0f}s"
     ended = "ok" if report.exit_code == 0 else outcome(report)
     lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC ({business_time.local_text(started)})  "
-             f"{report.job} ({report.environment}){took}: {ended}"]
+             f"{report.job} ({report.environment}){f' on {report.host}' if with_host else ''}{took}: {ended}"]
     ordered = sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream))
     for run in ordered:
         if run.status != "OK":
@@ -48,19 +51,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failed", action="store_true", help="only runs that failed or were stopped")
     args = parser.parse_args(argv)
     console = make_console(sys.stdout)
-    shown = 0
-    for path in run_logs.recent_reports(limit=10_000):
-        report = JobReport.load(path)
-        if args.failed and report.exit_code == 0:
-            continue
-        for line in describe(report):
+    reports, shared = None, shared_locks.database_uri()
+    if shared:
+        try:
+            reports = shared_reports.recent(shared, limit=args.last, failed=args.failed)
+        except Exception as exc:  # noqa: BLE001 - this machine's own reports are still worth showing
+            print(f"warning: the runs of every machine are in the system database (MELTANO_DATABASE_URI="
+                  f"{shared_locks.masked(shared)}), which cannot be read: {shared_locks.reason_of(exc)}; "
+                  "this machine's runs only", file=sys.stderr)
+    if reports is None:
+        shared = None
+        loaded = (JobReport.load(path) for path in run_logs.recent_reports(limit=10_000))
+        reports = list(itertools.islice((r for r in loaded if not (args.failed and r.exit_code == 0)), args.last))
+    for report in reports:
+        for line in describe(report, with_host=bool(shared)):
             failure = line.startswith("    ") and not line.lstrip().startswith(("bookmarks:", "log:"))
             console.print(line, markup=False, highlight=False, style="red" if failure else None)
-        shown += 1
-        if shown >= args.last:
-            break
-    if shown == 0:
-        print(f"no runs recorded under {run_logs.runs_dir()}")
+    if not reports:
+        print("no runs recorded in the system database" if shared else f"no runs recorded under {run_logs.runs_dir()}")
     return 0
 
 

@@ -52,6 +52,12 @@ def masked(text: str) -> str:
     return PASSWORD_IN_URI.sub(r"\1***@", text)
 
 
+def reason_of(exc: Exception) -> str:
+    """A database error as one line an operator can be shown: its first line, passwords masked."""
+    text = str(exc).strip()
+    return masked(text.splitlines()[0]) if text else type(exc).__name__
+
+
 def conninfo(uri: str) -> str:
     """SQLAlchemy's ``postgresql+psycopg://`` (Meltano's form) as libpq's ``postgresql://``."""
     scheme, rest = uri.split("://", 1)
@@ -140,6 +146,11 @@ class Busy(Exception):
     """Another machine's run holds a lock (the message says which, where and since when)."""
 
 
+class Unreachable(Exception):
+    """The database stopped answering in the middle of the run: no lock can be taken (and the
+    ones held ended with the connection)."""
+
+
 class SharedLocks:
     """One connection to the system database, holding this run's advisory locks."""
 
@@ -155,9 +166,15 @@ class SharedLocks:
                            "job text, since timestamptz)")
 
     @property
-    def fd(self) -> int:
-        """The connection's socket: handed to the tasks, it keeps the locks while they live."""
-        return self.connection.pgconn.socket
+    def inherited_fds(self) -> tuple[int, ...]:
+        """The connection's socket: handed to the tasks, it keeps the locks while they live. None
+        once the database has dropped the connection: its locks ended with it."""
+        import psycopg  # noqa: PLC0415
+
+        try:
+            return (self.connection.pgconn.socket,)
+        except psycopg.OperationalError:
+            return ()
 
     def _try(self, key: str) -> bool:
         with self.connection.cursor() as cursor:
@@ -167,6 +184,15 @@ class SharedLocks:
                                "set host = excluded.host, pid = excluded.pid, job = excluded.job, since = now()",
                                (key, socket.gethostname(), os.getpid(), self.job))
         return bool(got)
+
+    def _try_or_unreachable(self, key: str) -> bool:
+        import psycopg  # noqa: PLC0415
+
+        try:
+            return self._try(key)
+        except psycopg.Error as exc:
+            raise Unreachable(f"{key} cannot be taken: the system database (MELTANO_DATABASE_URI) stopped "
+                              f"answering: {reason_of(exc)}") from exc
 
     def holder(self, key: str) -> str:
         with self.connection.cursor() as cursor:
@@ -182,7 +208,7 @@ class SharedLocks:
         deadline = time.monotonic() + (lock_wait() if wait else 0.0)
         for key in sorted(set(keys) - set(self.held)):
             told = False
-            while not self._try(key):
+            while not self._try_or_unreachable(key):
                 if time.monotonic() >= deadline:
                     waited = "" if not wait else f" (waited {lock_wait():.0f} s, CALLIO_LOCK_WAIT)"
                     raise Busy(self.holder(key) + waited)
@@ -193,12 +219,15 @@ class SharedLocks:
             self.held.append(key)
 
     def release(self, keys: list[str]) -> None:
+        import psycopg  # noqa: PLC0415
+
         for key in [k for k in keys if k in self.held]:
-            with self.connection.cursor() as cursor:
+            self.held.remove(key)
+            # a connection the database dropped has no locks left to release: nothing to do
+            with contextlib.suppress(psycopg.Error), self.connection.cursor() as cursor:
                 cursor.execute(f"delete from {HOLDERS} where key = %s and pid = %s and host = %s",
                                (key, os.getpid(), socket.gethostname()))
                 cursor.execute("select pg_advisory_unlock(%s)", (key_number(key),))
-            self.held.remove(key)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -66,3 +66,12 @@ def test_both_readmes_say_how_to_get_a_telegram_or_e_mail_alert():
         assert "CALLIO_NOTIFY_URLS='tgram://" in readme and "CALLIO_NOTIFY_URLS='mailtos://" in readme
         assert "python -m orchestrate.notify test" in readme and "Zalo" in readme
         assert "orchestrate.freshness" in readme
+
+
+def test_every_orchestrate_module_is_in_its_readme():
+    """orchestrate/README.md is where an operator looks up what each module does: none is left out."""
+    table = (PROJECT_ROOT / "orchestrate" / "README.md").read_text(encoding="utf-8")
+    modules = sorted(p.name for p in (PROJECT_ROOT / "orchestrate").glob("*.py") if p.name != "__init__.py")
+    assert modules, "no module found: the test looks in the wrong place"
+    missing = [name for name in modules if f"`{name}`" not in table]
+    assert not missing, f"orchestrate/README.md does not name: {missing}"

@@ -5,6 +5,7 @@ The schedules are read through the real `meltano schedule list`, as the daemon r
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -142,3 +143,18 @@ def test_meltano_block_ends_are_read_from_its_json_log():
                                ' "success": false, "timestamp": "2026-03-02T01:00:00Z"}')
     other = events.parse_line('{"event": "Block run completed soon", "set_number": 1, "timestamp": "x"}')
     assert (done.block_ended, failed.block_ended, other.block_ended) == ((2, True), (0, False), None)
+
+
+def test_a_task_s_reason_is_the_first_line_of_a_many_line_error():
+    """Meltano logs a database error as one event of several lines (the reason, then SQLAlchemy's
+    statement and parameters): the console, `orchestrate.runs` and a message show the reason only."""
+    from orchestrate.job_report import JobReport
+
+    report = JobReport("callio-calls", "demo", "2026-03-02T01:00:00+00:00", "/logs/x.log")
+    task = report.task_started("tap-callio--calls target-duckdb")
+    error = ("(psycopg.OperationalError) consuming input failed: server closed the connection unexpectedly\n"
+             "[SQL: UPDATE runs SET last_heartbeat_at=%(last_heartbeat_at)s]\n[parameters: {'runs_id': 2}]")
+    report.feed(task, events.parse_line(json.dumps({"event": error, "level": "error",
+                                                    "timestamp": "2026-03-02T01:00:00Z"})))
+    report.task_ended(task, 1, 3.0, stopped=False)
+    assert task.last_error == error.splitlines()[0]

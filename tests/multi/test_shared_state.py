@@ -6,7 +6,10 @@
 - the same tenant started on two machines at once is never extracted twice at the same time; a
   runner killed outright keeps the tenant's lock while its task lives; the data ends exactly once;
 - the database stopped in the middle of a run fails the run (non-zero exit) and leaves the
-  bookmark where it was.
+  bookmark where it was;
+- `orchestrate.runs` on any machine lists every machine's runs (their reports are kept in the
+  shared database), a killed run as one that did not finish, and a run whose report could not be
+  written while the database was down once that machine has run again.
 """
 
 from __future__ import annotations
@@ -33,6 +36,30 @@ def sync_log(machine, tenant: str, stream: str) -> list[dict]:
                          f"from raw.sync_log where tenant = '{tenant}' and stream = '{stream}' order by started_at")
     keys = ("run_id", "bookmark_start", "bookmark_reached", "started_at", "finished_at")
     return [dict(zip(keys, row)) for row in rows]
+
+
+def runs_listing(machine, *options: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "orchestrate.runs", "--last", "50", *options], cwd=machine.root,
+                          env=machine.env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+    return done.stdout
+
+
+def local_reports(machine) -> dict[str, dict]:
+    """A machine's own run reports (beside its run logs), by log file."""
+    reports = (json.loads(path.read_text()) for path in Path(machine.env["CALLIO_LOG_DIR"]).glob("runs/*/*.json"))
+    return {report["log_file"]: report for report in reports}
+
+
+def listed_runs(listing: str) -> dict[str, str]:
+    """Each run's log file -> its first line, from `orchestrate.runs`."""
+    runs, first = {}, None
+    for line in listing.splitlines():
+        if not line.startswith(" "):
+            first = line
+        elif line.strip().startswith("log: "):
+            runs[line.strip().removeprefix("log: ")] = first
+    return runs
 
 
 def test_sqlite_bookmarks_move_to_postgres_and_another_machine_goes_on_from_them(team, postgres):
@@ -95,6 +122,18 @@ def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
         assert earlier["finished_at"] <= later["started_at"], f"two extractions of PK overlapped: {runs}"
     assert_final_tables_match_truth(b, TENANTS, tables=("call_log",))
 
+    # "what failed last night?" from either machine: b lists a's runs too, each naming its machine
+    on_a, on_b = local_reports(a), local_reports(b)
+    assert len(on_a) == 2 and len(on_b) == 1, (on_a.keys(), on_b.keys())
+    every = listed_runs(runs_listing(b))
+    assert set(every) == set(on_a) | set(on_b), every
+    for log_file, report in {**on_a, **on_b}.items():
+        assert f" on {report['host']}" in every[log_file], every[log_file]
+        expected = "did not finish (killed?)" if report["exit_code"] is None else ": ok"
+        assert every[log_file].endswith(expected), (every[log_file], report["exit_code"])
+    killed = [log_file for log_file, report in on_a.items() if report["exit_code"] is None]
+    assert len(killed) == 1 and set(listed_runs(runs_listing(b, "--failed"))) == set(killed)
+
 
 def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team, postgres):
     crew = team(shared=True)
@@ -114,10 +153,24 @@ def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team,
         postgres.start()
     a.sim.clear_faults()
     assert code != 0, running.tail()
+    # the runner ends as after any failure (closing table, saved report), not with a traceback: the
+    # dbt step, whose lock is in that database, is not run and says why in one line
+    assert "Traceback" not in running.output, running.tail()
+    assert re.search(r"FAILED: dbt-duckdb:build \(not run: callio:demo:transform cannot be taken: the system "
+                     r"database \(MELTANO_DATABASE_URI\) stopped answering: ", running.output), running.tail()
     assert a.state()[TENANT_CALLS] == before, "a bookmark moved while its database was down"
     again = a.run(a.run_job_command("callio-calls", "--tenant", "PK"), "after-the-database-is-back")
     assert again.returncode == 0, again.tail()
     assert_final_tables_match_truth(a, ["PK"], tables=("call_log",))
+
+    # the report of the run the database went down under was not written there (one line of its
+    # log says so); the next run wrote it, so the listing of the team has that run's real end
+    went_down = next(report for report in local_reports(a).values() if report["exit_code"] == 1)
+    assert "this run's report was not written to the shared system database" in \
+        Path(went_down["log_file"]).read_text(), went_down["log_file"]
+    failed = listed_runs(runs_listing(a, "--failed"))
+    assert list(failed) == [went_down["log_file"]], failed
+    assert failed[went_down["log_file"]].endswith(f"FAILED (exit {went_down['exit_code']})"), failed
 
 
 def test_an_unreachable_system_database_is_one_line_without_its_password(tmp_path):
@@ -138,3 +191,13 @@ def test_an_unreachable_system_database_is_one_line_without_its_password(tmp_pat
     assert "MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@127.0.0.1" in lines[0] and "cannot be reached" \
         in lines[0], lines
     assert "Db-Secret-77" not in done.stderr + done.stdout
+
+    # the runs listing says in one line that the team's runs cannot be read, then lists this machine's
+    listed = subprocess.run([sys.executable, "-m", "orchestrate.runs", "--failed"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, check=False)
+    warned = [line for line in listed.stderr.splitlines() if line.strip()]
+    assert listed.returncode == 0 and len(warned) == 1, listed.stderr
+    assert "MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@127.0.0.1" in warned[0] and \
+        "this machine's runs only" in warned[0], warned
+    assert listed.stdout.startswith("no runs recorded under "), listed.stdout
+    assert "Db-Secret-77" not in listed.stderr + listed.stdout

@@ -34,7 +34,7 @@ from reliability.pipeline import ENVIRONMENT, SIM_OPTIONS, Pipeline
 from support.notify_servers import running_notify_servers
 from support.warehouse_slots import Slot, warehouse_slot
 
-from conftest import PROJECT_ROOT, private_meltano_dirs
+from conftest import PROJECT_ROOT, isolated_environment
 
 STALE_SECRET = "stale-Secret-Pw-0099"
 ANSI = "\x1b["
@@ -55,15 +55,11 @@ def pipeline(tmp_path_factory, notified):
 
 
 def _environment(workdir: Path, slot: Slot, notified) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(private_meltano_dirs(workdir))
-    env.update({"CALLIO_DUCKDB_PATH": str(slot.warehouse), "DBT_TARGET_PATH": str(slot.dbt_target),
-                "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
-                "CALLIO_RUN_LOCK": str(workdir / "run.lock"), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-                "CALLIO_ACCOUNTS_JSON": "[]", "CALLIO_RAW_SCHEMA": "raw", "TAP_CALLIO_SAFETY_LAG_MS": "0",
-                "CALLIO_ENV_FILE": str(workdir / "empty.env"), "CALLIO_NOTIFY_URLS": notified.urls(),
+    env = isolated_environment(workdir, slot)
+    env.pop("TAP_CALLIO_DAYS_TO_FETCH_IF_EMPTY")  # the first window an operator's first run has
+    env.update({"CALLIO_ENV_FILE": str(workdir / "empty.env"), "CALLIO_NOTIFY_URLS": notified.urls(),
                 "CALLIO_NOTIFY_LANGUAGE": "vi"})
-    for leftover in ("TAP_CALLIO_ACCOUNTS", "TAP_CALLIO_API_URL", "MELTANO_ENVIRONMENT", "LOG_LEVEL"):
+    for leftover in ("MELTANO_ENVIRONMENT", "LOG_LEVEL"):
         env.pop(leftover, None)
     return env
 
