@@ -7,7 +7,10 @@ off, a schedule lost) says nothing. This check reads what the warehouse itself h
 tenant of the accounts and each stream, the last successful load (the newest ``raw.sync_log``
 row with status OK, from whichever machine loaded it). Older than the limit, or never, is STALE:
 each is one line, the exit code is 1 and one message goes to CALLIO_NOTIFY_URLS (again when the
-stale set changes, at most once a day while it stays the same).
+set of stale tenants × streams changes, at most once a day while it stays the same). What was
+last told is remembered in the run-log folder; with a PostgreSQL system database (several
+machines, each running this check hourly) in its table ``callio_freshness_alerts``, so that the
+team gets one message, not one per machine.
 
 The limit of a stream, by default, is two missed slots of its schedules: the longest span from
 one slot to the slot after next (customers and calls at 02:30, 04:00, 06:00, 08:00, 11:00 UTC:
@@ -23,12 +26,13 @@ import json
 import sys
 from dataclasses import dataclass
 
-from orchestrate import business_time, notify, project_files, run_logs, slots, tap_rules, warehouse
+from orchestrate import business_time, notify, project_files, run_logs, shared_locks, slots, tap_rules, warehouse
 from orchestrate.preflight import chosen_environment
 
 RUN_MARGIN_H = 1.0
 FAMILIES = {"customers": ("customers",), "calls": ("calls",), "staffgroup": ("staff", "groups")}
 EXIT_STALE = 1
+ALERTS = "callio_freshness_alerts"
 
 
 def family_of(extractor: str) -> str | None:
@@ -77,8 +81,12 @@ class Age:
         hours = self.hours(now)
         return hours is None or hours > self.limit_h
 
+    @property
+    def key(self) -> str:
+        return f"{self.tenant}/{self.stream}"
+
     def line(self, now: dt.datetime) -> str:
-        where = f"{self.tenant}/{self.stream}"
+        where = self.key
         if self.last_ok is None:
             return f"STALE {where}: never loaded successfully (limit {self.limit_h:g} h)"
         state = "STALE" if self.stale(now) else "ok   "
@@ -93,20 +101,58 @@ def ages(environment: str, limits: dict[str, float]) -> list[Age]:
             for tenant in tenants for stream, limit in sorted(limits.items())]
 
 
-def notify_once(environment: str, stale: list[str], now: dt.datetime) -> None:
-    """One message per new stale set; the same set again after a day at the earliest."""
+def already_told(environment: str, stale: list[str], now: dt.datetime) -> bool:
+    """Whether this stale set (tenant/stream keys) was told less than a day ago; if not, it is
+    remembered as told now. With a shared system database the check and the write are one
+    transaction under a lock every machine takes: the first machine tells, the others do not."""
+    uri = shared_locks.database_uri()
+    if uri is not None:
+        try:
+            return _already_told_shared(uri, environment, stale, now)
+        except Exception as exc:  # noqa: BLE001 - an alarm that cannot be deduplicated is still sent
+            print(f"warning: what the other machines told is in the system database (MELTANO_DATABASE_URI="
+                  f"{shared_locks.masked(uri)}), which cannot be read: {shared_locks.reason_of(exc)}; "
+                  "deciding from this machine's memory", file=sys.stderr)
     marker = run_logs.log_root() / f"freshness-{environment}.json"
     previous = json.loads(marker.read_text()) if marker.exists() else {}
-    since = dt.datetime.fromisoformat(previous["at"]) if previous.get("at") else None
-    if previous.get("stale") == stale and since and now - since < dt.timedelta(days=1):
-        return
+    if _told(previous.get("stale"), previous.get("at"), stale, now):
+        return True
     run_logs.private_dir(marker.parent)
     marker.write_text(json.dumps({"stale": stale, "at": now.isoformat()}))
-    if not stale:
+    return False
+
+
+def _already_told_shared(uri: str, environment: str, stale: list[str], now: dt.datetime) -> bool:
+    from psycopg.types.json import Jsonb  # noqa: PLC0415 (only the shared mode needs it)
+
+    with shared_locks.connect(uri, timeout_s=5) as connection, connection.transaction(), \
+            connection.cursor() as cursor:
+        # one lock for every environment: it also keeps two first "create table" apart (PostgreSQL
+        # fails the second with a duplicate key in pg_type)
+        cursor.execute("select pg_advisory_xact_lock(%s)", (shared_locks.key_number(ALERTS),))
+        cursor.execute(f"create table if not exists {ALERTS} (environment text primary key, stale jsonb not null, "
+                       "at timestamptz not null)")
+        row = cursor.execute(f"select stale, at from {ALERTS} where environment = %s", (environment,)).fetchone()
+        if row and _told(row[0], row[1].isoformat(), stale, now):
+            return True
+        cursor.execute(f"insert into {ALERTS} values (%s, %s, %s) on conflict (environment) do update "
+                       "set stale = excluded.stale, at = excluded.at", (environment, Jsonb(stale), now))
+    return False
+
+
+def _told(told: list[str] | None, at: str | None, stale: list[str], now: dt.datetime) -> bool:
+    return told == stale and at is not None and now - dt.datetime.fromisoformat(at) < dt.timedelta(days=1)
+
+
+def notify_once(environment: str, stale: list[Age], now: dt.datetime) -> None:
+    """One message per new stale set; the same set again after a day at the earliest. The set is
+    of tenant/stream keys: the lines change every hour (their ages), the set does not."""
+    if already_told(environment, [age.key for age in stale], now) or not stale:
         return
     w = notify.WORDS[notify.language()]
     title = f"Callio ELT [{environment}]: {len(stale)} {'stream dữ liệu cũ' if notify.language() == 'vi' else 'stale streams'}"
-    notify.send(notify.Message(title, f"{w['environment']}: {environment}\n" + "\n".join(f"- {line}" for line in stale)))
+    notify.send(notify.Message(title, f"{w['environment']}: {environment}\n"
+                               + "\n".join(f"- {age.line(now)}" for age in stale)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for age in found:
         print(age.line(now))
-    stale = [age.line(now) for age in found if age.stale(now)]
+    stale = [age for age in found if age.stale(now)]
     notify_once(environment, stale, now)
     return EXIT_STALE if stale else 0
 

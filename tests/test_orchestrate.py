@@ -158,3 +158,20 @@ def test_a_task_s_reason_is_the_first_line_of_a_many_line_error():
                                                     "timestamp": "2026-03-02T01:00:00Z"})))
     report.task_ended(task, 1, 3.0, stopped=False)
     assert task.last_error == error.splitlines()[0]
+
+
+def test_freshness_memory_falls_back_to_the_machine_when_the_shared_database_is_down(tmp_path, monkeypatch, capsys):
+    """With an unreachable PostgreSQL system database the stale set is still told once, not
+    lost and not repeated: this machine's memory decides, after one warning line."""
+    from orchestrate import freshness
+    from support.notify_servers import free_port
+
+    monkeypatch.setenv("MELTANO_DATABASE_URI", f"postgresql+psycopg://callio:Db-Secret-5@127.0.0.1:{free_port()}/m")
+    monkeypatch.setenv("CALLIO_LOG_DIR", str(tmp_path))
+    now = datetime(2026, 3, 2, 1, 15, tzinfo=UTC)
+    assert freshness.already_told("prod", ["PK/calls"], now) is False
+    assert freshness.already_told("prod", ["PK/calls"], now + timedelta(hours=1)) is True
+    assert freshness.already_told("prod", ["PK/calls", "HN/calls"], now + timedelta(hours=2)) is False
+    warned = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert len(warned) == 3 and all("MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@" in w for w in warned)
+    assert "Db-Secret-5" not in "".join(warned)

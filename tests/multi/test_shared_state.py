@@ -9,7 +9,8 @@
   bookmark where it was;
 - `orchestrate.runs` on any machine lists every machine's runs (their reports are kept in the
   shared database), a killed run as one that did not finish, and a run whose report could not be
-  written while the database was down once that machine has run again.
+  written while the database was down once that machine has run again; the hourly freshness
+  check of every machine tells a stale set once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import psutil
 from orchestrate import run_lock
 from reliability.checks import assert_final_tables_match_truth
 from reliability.pipeline import TENANTS
+from support.notify_servers import running_notify_servers
 
 SLOW_CALLS = [{"fault": "slow", "delay": 0.4, "endpoints": ["/call"]}]
 TENANT_CALLS = "demo:tap-callio--calls-to-target-duckdb:tenant-PK"
@@ -133,6 +135,16 @@ def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
         assert every[log_file].endswith(expected), (every[log_file], report["exit_code"])
     killed = [log_file for log_file, report in on_a.items() if report["exit_code"] is None]
     assert len(killed) == 1 and set(listed_runs(runs_listing(b, "--failed"))) == set(killed)
+
+    # both machines run the hourly freshness check: the team hears of a stale set once, not per machine
+    with running_notify_servers() as notified:
+        for machine in (a, b):
+            machine.env["CALLIO_NOTIFY_URLS"] = notified.urls()
+            checked = subprocess.run([sys.executable, "-m", "orchestrate.freshness", "--environment=demo",
+                                      "--max-age-hours", "0"], cwd=machine.root, env=machine.env,
+                                     capture_output=True, text=True, check=False)
+            assert checked.returncode == 1 and "STALE PK/calls" in checked.stdout, checked.stdout + checked.stderr
+        assert len(notified.received) == 2, [m.title for m in notified.received]  # the webhook and the mailbox, once
 
 
 def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team, postgres):

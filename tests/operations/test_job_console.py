@@ -138,7 +138,8 @@ def test_the_failed_job_sends_one_message_per_address_naming_the_tenant(pipeline
 def test_freshness_names_the_tenant_that_never_loaded_and_an_old_load(pipeline, failed_run, notified):
     """The dead man's switch reads the warehouse: HN (its login refused) never loaded, PK just did;
     30 hours later (faketime) PK's customers and calls are past two missed slots (19.5 h), its
-    staff and groups, read once a day, not yet (49 h). One message per new stale set."""
+    staff and groups, read once a day, not yet (49 h). One message per new stale set: an hour later,
+    with the same streams stale (their lines an hour older), none."""
     command = [sys.executable, "-m", "orchestrate.freshness", f"--environment={ENVIRONMENT}"]
     sent = len(notified.received)
     now = subprocess.run(command, cwd=PROJECT_ROOT, env=pipeline.env, capture_output=True, text=True, check=False)
@@ -157,6 +158,11 @@ def test_freshness_names_the_tenant_that_never_loaded_and_an_old_load(pipeline, 
     stale = {line.split(":")[0].removeprefix("STALE ") for line in later.stdout.splitlines() if line.startswith("STALE")}
     assert {"PK/customers", "PK/calls"} <= stale and not {"PK/staff", "PK/groups"} & stale, later.stdout
     assert len(notified.received) == sent + 4
+    # an hour later the same streams are stale, each an hour older: the same set, no new message
+    hour_later = subprocess.run([shutil.which("faketime"), "-f", "+31h", *command], cwd=PROJECT_ROOT,
+                                env=pipeline.env, capture_output=True, text=True, check=False)
+    assert hour_later.returncode == 1 and hour_later.stdout != later.stdout, hour_later.stdout + hour_later.stderr
+    assert len(notified.received) == sent + 4, [m.title for m in notified.received[sent + 4:]]
 
 
 def test_full_detail_is_kept_in_a_private_dated_run_log(pipeline, failed_run):
