@@ -9,8 +9,9 @@ row with status OK, from whichever machine loaded it). Older than the limit, or 
 each is one line, the exit code is 1 and one message goes to CALLIO_NOTIFY_URLS (again when the
 set of stale tenants × streams changes, at most once a day while it stays the same). What was
 last told is remembered in the run-log folder; with a PostgreSQL system database (several
-machines, each running this check hourly) in its table ``callio_freshness_alerts``, so that the
-team gets one message, not one per machine.
+machines, each running this check hourly) in its table ``callio_freshness_alerts``, per set of
+tenants checked, so that machines with the same accounts send one message, not one each, and
+machines with different accounts each tell of their own.
 
 The limit of a stream, by default, is two missed slots of its schedules: the longest span from
 one slot to the slot after next (customers and calls at 02:30, 04:00, 06:00, 08:00, 11:00 UTC:
@@ -101,14 +102,15 @@ def ages(environment: str, limits: dict[str, float]) -> list[Age]:
             for tenant in tenants for stream, limit in sorted(limits.items())]
 
 
-def already_told(environment: str, stale: list[str], now: dt.datetime) -> bool:
-    """Whether this stale set (tenant/stream keys) was told less than a day ago; if not, it is
-    remembered as told now. With a shared system database the check and the write are one
-    transaction under a lock every machine takes: the first machine tells, the others do not."""
+def already_told(environment: str, tenants: list[str], stale: list[str], now: dt.datetime) -> bool:
+    """Whether this stale set (tenant/stream keys) of these tenants was told less than a day ago;
+    if not, it is remembered as told now. With a shared system database the check and the write
+    are one transaction under a lock every machine takes: of the machines checking the same
+    tenants the first tells, the others do not."""
     uri = shared_locks.database_uri()
     if uri is not None:
         try:
-            return _already_told_shared(uri, environment, stale, now)
+            return _already_told_shared(uri, environment, ",".join(sorted(tenants)), stale, now)
         except Exception as exc:  # noqa: BLE001 - an alarm that cannot be deduplicated is still sent
             print(f"warning: what the other machines told is in the system database (MELTANO_DATABASE_URI="
                   f"{shared_locks.masked(uri)}), which cannot be read: {shared_locks.reason_of(exc)}; "
@@ -122,7 +124,7 @@ def already_told(environment: str, stale: list[str], now: dt.datetime) -> bool:
     return False
 
 
-def _already_told_shared(uri: str, environment: str, stale: list[str], now: dt.datetime) -> bool:
+def _already_told_shared(uri: str, environment: str, tenants: str, stale: list[str], now: dt.datetime) -> bool:
     from psycopg.types.json import Jsonb  # noqa: PLC0415 (only the shared mode needs it)
 
     with shared_locks.connect(uri, timeout_s=5) as connection, connection.transaction(), \
@@ -130,13 +132,14 @@ def _already_told_shared(uri: str, environment: str, stale: list[str], now: dt.d
         # one lock for every environment: it also keeps two first "create table" apart (PostgreSQL
         # fails the second with a duplicate key in pg_type)
         cursor.execute("select pg_advisory_xact_lock(%s)", (shared_locks.key_number(ALERTS),))
-        cursor.execute(f"create table if not exists {ALERTS} (environment text primary key, stale jsonb not null, "
-                       "at timestamptz not null)")
-        row = cursor.execute(f"select stale, at from {ALERTS} where environment = %s", (environment,)).fetchone()
+        cursor.execute(f"create table if not exists {ALERTS} (environment text, tenants text, stale jsonb not null, "
+                       "at timestamptz not null, primary key (environment, tenants))")
+        row = cursor.execute(f"select stale, at from {ALERTS} where environment = %s and tenants = %s",
+                             (environment, tenants)).fetchone()
         if row and _told(row[0], row[1].isoformat(), stale, now):
             return True
-        cursor.execute(f"insert into {ALERTS} values (%s, %s, %s) on conflict (environment) do update "
-                       "set stale = excluded.stale, at = excluded.at", (environment, Jsonb(stale), now))
+        cursor.execute(f"insert into {ALERTS} values (%s, %s, %s, %s) on conflict (environment, tenants) do update "
+                       "set stale = excluded.stale, at = excluded.at", (environment, tenants, Jsonb(stale), now))
     return False
 
 
@@ -144,10 +147,11 @@ def _told(told: list[str] | None, at: str | None, stale: list[str], now: dt.date
     return told == stale and at is not None and now - dt.datetime.fromisoformat(at) < dt.timedelta(days=1)
 
 
-def notify_once(environment: str, stale: list[Age], now: dt.datetime) -> None:
+def notify_once(environment: str, found: list[Age], now: dt.datetime) -> None:
     """One message per new stale set; the same set again after a day at the earliest. The set is
     of tenant/stream keys: the lines change every hour (their ages), the set does not."""
-    if already_told(environment, [age.key for age in stale], now) or not stale:
+    stale = [age for age in found if age.stale(now)]
+    if already_told(environment, sorted({age.tenant for age in found}), [age.key for age in stale], now) or not stale:
         return
     w = notify.WORDS[notify.language()]
     title = f"Callio ELT [{environment}]: {len(stale)} {'stream dữ liệu cũ' if notify.language() == 'vi' else 'stale streams'}"
@@ -178,9 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for age in found:
         print(age.line(now))
-    stale = [age for age in found if age.stale(now)]
-    notify_once(environment, stale, now)
-    return EXIT_STALE if stale else 0
+    notify_once(environment, found, now)
+    return EXIT_STALE if any(age.stale(now) for age in found) else 0
 
 
 if __name__ == "__main__":

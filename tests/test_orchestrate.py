@@ -169,9 +169,10 @@ def test_freshness_memory_falls_back_to_the_machine_when_the_shared_database_is_
     monkeypatch.setenv("MELTANO_DATABASE_URI", f"postgresql+psycopg://callio:Db-Secret-5@127.0.0.1:{free_port()}/m")
     monkeypatch.setenv("CALLIO_LOG_DIR", str(tmp_path))
     now = datetime(2026, 3, 2, 1, 15, tzinfo=UTC)
-    assert freshness.already_told("prod", ["PK/calls"], now) is False
-    assert freshness.already_told("prod", ["PK/calls"], now + timedelta(hours=1)) is True
-    assert freshness.already_told("prod", ["PK/calls", "HN/calls"], now + timedelta(hours=2)) is False
+    tenants = ["HN", "PK"]
+    assert freshness.already_told("prod", tenants, ["PK/calls"], now) is False
+    assert freshness.already_told("prod", tenants, ["PK/calls"], now + timedelta(hours=1)) is True
+    assert freshness.already_told("prod", tenants, ["PK/calls", "HN/calls"], now + timedelta(hours=2)) is False
     warned = [line for line in capsys.readouterr().err.splitlines() if line]
     assert len(warned) == 3 and all("MELTANO_DATABASE_URI=postgresql+psycopg://callio:***@" in w for w in warned)
     assert "Db-Secret-5" not in "".join(warned)

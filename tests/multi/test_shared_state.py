@@ -136,15 +136,29 @@ def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
     killed = [log_file for log_file, report in on_a.items() if report["exit_code"] is None]
     assert len(killed) == 1 and set(listed_runs(runs_listing(b, "--failed"))) == set(killed)
 
-    # both machines run the hourly freshness check: the team hears of a stale set once, not per machine
+    # both machines run the hourly freshness check: the team hears of a stale set once, not per
+    # machine; a machine with other accounts (here: PK's only) tells of its own tenants, and neither
+    # repeats the other's
+    accounts = json.loads(b.accounts_file.read_text())
+    pk_only = b.workdir / "accounts-pk.json"
+    pk_only.write_text(json.dumps([account for account in accounts if account["tenant"] == "PK"]))
+    assert len(accounts) > 1 and pk_only.read_text() != "[]"
     with running_notify_servers() as notified:
-        for machine in (a, b):
-            machine.env["CALLIO_NOTIFY_URLS"] = notified.urls()
+        def check(machine, accounts_file: Path) -> None:
+            env = {**machine.env, "CALLIO_NOTIFY_URLS": notified.urls(), "CALLIO_ACCOUNTS_FILE": str(accounts_file)}
             checked = subprocess.run([sys.executable, "-m", "orchestrate.freshness", "--environment=demo",
-                                      "--max-age-hours", "0"], cwd=machine.root, env=machine.env,
-                                     capture_output=True, text=True, check=False)
+                                      "--max-age-hours", "0"], cwd=machine.root, env=env, capture_output=True,
+                                     text=True, check=False)
             assert checked.returncode == 1 and "STALE PK/calls" in checked.stdout, checked.stdout + checked.stderr
+
+        check(a, a.accounts_file)
+        check(b, b.accounts_file)
         assert len(notified.received) == 2, [m.title for m in notified.received]  # the webhook and the mailbox, once
+        check(b, pk_only)
+        check(a, a.accounts_file)
+        check(b, pk_only)
+        assert len(notified.received) == 4, [m.title for m in notified.received]
+        assert "HN/calls" not in notified.received[-1].body and "PK/calls" in notified.received[-1].body
 
 
 def test_the_database_stopped_mid_run_fails_the_run_and_keeps_the_bookmark(team, postgres):
