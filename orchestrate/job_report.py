@@ -10,6 +10,7 @@ The report is saved next to the run's log file (``.json``) for ``python -m orche
 from __future__ import annotations
 
 import json
+import os
 import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -70,8 +71,10 @@ class JobReport:
     log_file: str
     finished: str | None = None
     # the machine that ran it: with a shared system database, `orchestrate.runs` lists every
-    # machine's runs (orchestrate.shared_reports); reports saved before this field have none
-    host: str | None = field(default_factory=socket.gethostname)
+    # machine's runs (orchestrate.shared_reports); a report saved before this field is read as
+    # this machine's (it is one of its own files)
+    host: str = field(default_factory=socket.gethostname)
+    pid: int | None = field(default_factory=os.getpid)  # the runner's: is a run without an end still going?
     exit_code: int | None = None
     stopped_by_signal: int | None = None
     tasks: list[TaskRun] = field(default_factory=list)

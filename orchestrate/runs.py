@@ -8,19 +8,40 @@ For each run: when it started, how long it took, its exit, every tenant × strea
 and why, what each bookmark reached, and the path of its full log. Read from the reports the job
 runner saves beside each run's log (``logs/runs/<day>/*.json``); with a PostgreSQL system
 database (several machines), from its table of every machine's reports (orchestrate.shared_reports),
-each run naming its machine.
+each run naming its machine. A run without an end is "running" while its runner lives, "did not
+finish (killed?)" once it is gone; another machine's such run is "not finished (still running
+there, or killed)": its process cannot be seen from here.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import socket
 import sys
 from datetime import datetime
+
+import psutil
 
 from orchestrate import business_time, run_logs, shared_locks, shared_reports
 from orchestrate.console import make_console, outcome
 from orchestrate.job_report import JobReport
+
+
+def still_running(report: JobReport) -> bool | None:
+    """Whether a run with no end yet is still going: its runner's process, when it ran on this
+    machine (a process started after the run began only has the PID again); None for another
+    machine's run, which this one cannot see."""
+    if report.exit_code is not None:
+        return False
+    if report.host != socket.gethostname() or report.pid is None:
+        return None
+    try:
+        process = psutil.Process(report.pid)
+        return (process.status() != psutil.STATUS_ZOMBIE
+                and process.create_time() <= datetime.fromisoformat(report.started).timestamp() + 1)
+    except psutil.Error:
+        return False
 
 
 def describe(report: JobReport, *, with_host: bool = False) -> list[str]:
@@ -28,7 +49,15 @@ def describe(report: JobReport, *, with_host: bool = False) -> list[str]:
     took = ""
     if report.finished:
         took = f", {(datetime.fromisoformat(report.finished) - started).total_seconds():.0f}s"
-    ended = "ok" if report.exit_code == 0 else outcome(report)
+    running = still_running(report)
+    if report.exit_code == 0:
+        ended = "ok"
+    elif running:
+        ended = "running"
+    elif running is None:
+        ended = f"not finished (still running on {report.host}, or killed)"
+    else:
+        ended = outcome(report)
     lines = [f"{started.strftime('%Y-%m-%d %H:%M:%S')} UTC ({business_time.local_text(started)})  "
              f"{report.job} ({report.environment}){f' on {report.host}' if with_host else ''}{took}: {ended}"]
     ordered = sorted(report.streams.values(), key=lambda r: (r.tenant, r.stream))
@@ -63,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         shared = None
         loaded = (JobReport.load(path) for path in run_logs.recent_reports(limit=10_000))
         reports = list(itertools.islice((r for r in loaded if not (args.failed and r.exit_code == 0)), args.last))
+    if args.failed:  # a run still going has not failed (yet)
+        reports = [report for report in reports if not still_running(report)]
     for report in reports:
         for line in describe(report, with_host=bool(shared)):
             failure = line.startswith("    ") and not line.lstrip().startswith(("bookmarks:", "log:"))

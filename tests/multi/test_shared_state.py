@@ -107,6 +107,11 @@ def test_one_tenant_on_two_machines_at_once_is_extracted_by_one_at_a_time(team):
     assert second.wait_for(lambda text: "waiting:" in text), second.tail()
     said = [line for line in second.output.splitlines() if "waiting:" in line]
     assert re.search(r"callio:demo:extract:PK is held by job callio-calls on \S+ \(PID \d+\)", said[0]), said
+    # a's run, still going, is listed as running from b (both "machines" are this host: the
+    # runner's process is seen), and is not among the failed
+    going = [line for line in listed_runs(runs_listing(b)).values() if " callio-calls (demo) " in line]
+    assert len(going) == 1 and going[0].endswith(": running"), going
+    assert not listed_runs(runs_listing(b, "--failed")), runs_listing(b, "--failed")
 
     assert first.kill(), "the first run ended before the kill: the test proves nothing"
     lock = Path(a.env["CALLIO_RUN_LOCK"])
