@@ -19,6 +19,13 @@ Switch EMULATED_TARGET_NO_CONSISTENCY_SLEEP=1: skip the fixed sleeps (5 s after 
 creation, 2.5 s after schema changes) that the target adds for BigQuery's eventual consistency;
 the emulator is strongly consistent, and 25 s per five-stream load would dominate the tests.
 
+Switch EMULATED_TARGET_STALE_LOOKUP=1: each dataset and table is "not found" the first time the
+target looks it up, even when it exists: the view of a machine that looked a moment before
+another machine created it (two first loads side by side). The target then creates what exists.
+
+Like production (callio_load_guard.bigquery_target), creating a dataset or table that exists
+takes it instead of failing.
+
 Usage (same arguments as target-bigquery):
   BQ_EMULATOR_ENDPOINT=http://127.0.0.1:PORT EMULATED_TARGET_NO_GZIP=1 \
     bigquery/.venv-loader/bin/python bigquery/emulated_target_bigquery.py --config c.json < in
@@ -36,6 +43,7 @@ ENDPOINT_ENV = "BQ_EMULATOR_ENDPOINT"
 GRPC_ENV = "BQ_EMULATOR_GRPC"
 NO_GZIP_ENV = "EMULATED_TARGET_NO_GZIP"
 NO_SLEEP_ENV = "EMULATED_TARGET_NO_CONSISTENCY_SLEEP"
+STALE_LOOKUP_ENV = "EMULATED_TARGET_STALE_LOOKUP"
 
 
 class _TimeWithoutSleep:
@@ -132,11 +140,35 @@ def patch_target_bigquery(endpoint: str, grpc_address: str, no_gzip: bool,
         core.time = _TimeWithoutSleep()
 
 
+def look_up_stale() -> None:
+    """The first lookup of each dataset and table answers "not found" (EMULATED_TARGET_STALE_LOOKUP)."""
+    from google.api_core.exceptions import NotFound
+    from google.cloud import bigquery
+
+    looked: set[str] = set()
+    for name in ("get_dataset", "get_table"):
+        original = getattr(bigquery.Client, name)
+
+        def stale(self, ref, *args, _original=original, _name=name, **kwargs):
+            key = f"{_name}:{ref}"
+            if key not in looked:
+                looked.add(key)
+                raise NotFound(f"{ref} (EMULATED_TARGET_STALE_LOOKUP: as seen before another machine created it)")
+            return _original(self, ref, *args, **kwargs)
+
+        setattr(bigquery.Client, name, stale)
+
+
 def main() -> None:
+    from callio_load_guard.bigquery_target import make_creation_idempotent
+
     endpoint = _emulator_endpoint()
     grpc_address = os.environ.get(GRPC_ENV, "").strip()
     patch_target_bigquery(endpoint, grpc_address, _switch_on(NO_GZIP_ENV),
                           _switch_on(NO_SLEEP_ENV))
+    make_creation_idempotent()
+    if _switch_on(STALE_LOOKUP_ENV):
+        look_up_stale()
     from target_bigquery.target import TargetBigQuery
 
     TargetBigQuery.cli()

@@ -77,5 +77,6 @@ def main_duckdb() -> None:
 
 
 def main_bigquery() -> None:
-    sys.exit(run_cli("target-bigquery", bigquery_check.check_bigquery_config,
+    # callio-target-bigquery: target-bigquery whose creates survive another machine's (bigquery_target)
+    sys.exit(run_cli("callio-target-bigquery", bigquery_check.check_bigquery_config,
                      bigquery_check.BigQueryCounter, sys.argv[1:]))
