@@ -33,18 +33,24 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
         with tempfile.TemporaryDirectory() as tmp:
             argv = tap_command(config, Path(tmp), catalog=catalog)
             process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
-            first_messages = _stop_mid_slice(process, stop_signal, after_states=8)
+            first_messages, signalled_at = _stop_mid_slice(process, stop_signal, after_states=8)
             process.stdout.close()
         assert process.returncode == returncode
         sim.clear_faults()
 
+        # the stop landed mid-slice: records came after the last STATE written before the signal
+        before = first_messages[:signalled_at]
+        last_state_index = max(i for i, m in enumerate(before) if m["type"] == "STATE")
+        assert any(m["type"] == "RECORD" for m in before[last_state_index:])
+        # resumed from the last STATE the tap wrote, as Meltano would store it. On SIGTERM the tap
+        # writes its held records and its state once more: a slice that completed between the signal
+        # and its handler is in it (its records were written before), so it may be a slice ahead of
+        # `before`'s; nothing lost is checked below either way
         states = [m["value"] for m in first_messages if m["type"] == "STATE"]
         last_state = states[-1]
         killed_at = bookmark(last_state, "calls", "PK")
+        assert killed_at >= bookmark(before[last_state_index]["value"], "calls", "PK")
         first_ids = {m["record"]["_id"] for m in first_messages if m["type"] == "RECORD" and m["stream"] == "calls"}
-        # the stop landed mid-slice: records came after the last STATE
-        last_state_index = max(i for i, m in enumerate(first_messages) if m["type"] == "STATE")
-        assert any(m["type"] == "RECORD" for m in first_messages[last_state_index:])
 
         second = run_tap(config, state=last_state, catalog=catalog)
         assert second.returncode == 0, second.stderr[-3000:]
@@ -59,9 +65,10 @@ def test_stop_then_resume_from_last_state_loses_nothing(stop_signal, returncode)
         assert rows[("PK", "calls")]["bookmark_start"] == killed_at
 
 
-def _stop_mid_slice(process: subprocess.Popen, stop_signal: signal.Signals, after_states: int) -> list[dict]:
-    """Stop the tap with `stop_signal` at a moment when it has written records after its last STATE,
-    and return every message it wrote.
+def _stop_mid_slice(process: subprocess.Popen, stop_signal: signal.Signals,
+                    after_states: int) -> tuple[list[dict], int]:
+    """Stop the tap with `stop_signal` at a moment when it has written records after its last STATE;
+    return every message it wrote and how many it had written when it was signalled.
 
     What this process has read lags behind what the tap has written (on a busy machine by more than
     a slice), so the moment is judged on a frozen tap: SIGSTOP, read all the pipe holds, and signal
@@ -100,6 +107,7 @@ def _stop_mid_slice(process: subprocess.Popen, stop_signal: signal.Signals, afte
             pass
         os.set_blocking(fd, True)
         if not pending and messages[-1]["type"] == "RECORD":
+            signalled_at = len(messages)
             process.send_signal(stop_signal)
             process.send_signal(signal.SIGCONT)  # a SIGTERM is handled once the tap runs again
             break
@@ -107,4 +115,4 @@ def _stop_mid_slice(process: subprocess.Popen, stop_signal: signal.Signals, afte
     while chunk := os.read(fd, 1 << 16):  # what the tap still writes (SIGTERM: the records it held)
         take(chunk)
     process.wait()
-    return messages
+    return messages, signalled_at
