@@ -113,11 +113,12 @@ def already_told(environment: str, tenants: list[str], stale: list[str], now: dt
             return _already_told_shared(uri, environment, ",".join(sorted(tenants)), stale, now)
         except Exception as exc:  # noqa: BLE001 - an alarm that cannot be deduplicated is still sent
             print(f"warning: what the other machines told is in the system database (MELTANO_DATABASE_URI="
-                  f"{shared_locks.masked(uri)}), which cannot be read: {shared_locks.reason_of(exc)}; "
+                  f"{shared_locks.masked(uri)}), which cannot be read: {shared_locks.reason_of(exc, uri)}; "
                   "deciding from this machine's memory", file=sys.stderr)
     marker = run_logs.log_root() / f"freshness-{environment}.json"
     previous = json.loads(marker.read_text()) if marker.exists() else {}
-    if _told(previous.get("stale"), previous.get("at"), stale, now):
+    at = dt.datetime.fromisoformat(previous["at"]) if previous.get("at") else None
+    if _told(previous.get("stale"), at, stale, now):
         return True
     run_logs.private_dir(marker.parent)
     marker.write_text(json.dumps({"stale": stale, "at": now.isoformat()}))
@@ -127,24 +128,22 @@ def already_told(environment: str, tenants: list[str], stale: list[str], now: dt
 def _already_told_shared(uri: str, environment: str, tenants: str, stale: list[str], now: dt.datetime) -> bool:
     from psycopg.types.json import Jsonb  # noqa: PLC0415 (only the shared mode needs it)
 
-    with shared_locks.connect(uri, timeout_s=5) as connection, connection.transaction(), \
-            connection.cursor() as cursor:
-        # one lock for every environment: it also keeps two first "create table" apart (PostgreSQL
-        # fails the second with a duplicate key in pg_type)
-        cursor.execute("select pg_advisory_xact_lock(%s)", (shared_locks.key_number(ALERTS),))
-        cursor.execute(f"create table if not exists {ALERTS} (environment text, tenants text, stale jsonb not null, "
-                       "at timestamptz not null, primary key (environment, tenants))")
-        row = cursor.execute(f"select stale, at from {ALERTS} where environment = %s and tenants = %s",
-                             (environment, tenants)).fetchone()
-        if row and _told(row[0], row[1].isoformat(), stale, now):
-            return True
-        cursor.execute(f"insert into {ALERTS} values (%s, %s, %s, %s) on conflict (environment, tenants) do update "
-                       "set stale = excluded.stale, at = excluded.at", (environment, tenants, Jsonb(stale), now))
+    with shared_locks.connect(uri, timeout_s=5) as connection:
+        shared_locks.create_table(connection, ALERTS, "environment text, tenants text, stale jsonb not null, "
+                                  "at timestamptz not null, primary key (environment, tenants)")
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute("select pg_advisory_xact_lock(%s)", (shared_locks.key_number(ALERTS),))
+            row = cursor.execute(f"select stale, at from {ALERTS} where environment = %s and tenants = %s",
+                                 (environment, tenants)).fetchone()
+            if row and _told(row[0], row[1], stale, now):
+                return True
+            cursor.execute(f"insert into {ALERTS} values (%s, %s, %s, %s) on conflict (environment, tenants) do "
+                           "update set stale = excluded.stale, at = excluded.at", (environment, tenants, Jsonb(stale), now))
     return False
 
 
-def _told(told: list[str] | None, at: str | None, stale: list[str], now: dt.datetime) -> bool:
-    return told == stale and at is not None and now - dt.datetime.fromisoformat(at) < dt.timedelta(days=1)
+def _told(told: list[str] | None, at: dt.datetime | None, stale: list[str], now: dt.datetime) -> bool:
+    return told == stale and at is not None and now - at < dt.timedelta(days=1)
 
 
 def notify_once(environment: str, found: list[Age], now: dt.datetime) -> None:

@@ -262,7 +262,7 @@ class JobRun:
                                    shared_reports.local_reports() if catch_up else [self.report])
         except Exception as exc:  # noqa: BLE001 - the run's own result never depends on this listing
             self._note(log_file, f"warning: this run's report was not written to the shared system database "
-                                 f"(MELTANO_DATABASE_URI, table {shared_reports.TABLE}): {shared_locks.reason_of(exc)}; "
+                                 f"(MELTANO_DATABASE_URI, table {shared_reports.TABLE}): {shared_locks.reason_of(exc, self.shared.uri)}; "
                                  "`orchestrate.runs` lists it on the other machines after this machine's next run")
 
     def apply_schema_changes(self, tasks: list[str], log_file: TextIO) -> None:

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             reports = shared_reports.recent(shared, limit=args.last, failed=args.failed)
         except Exception as exc:  # noqa: BLE001 - this machine's own reports are still worth showing
             print(f"warning: the runs of every machine are in the system database (MELTANO_DATABASE_URI="
-                  f"{shared_locks.masked(shared)}), which cannot be read: {shared_locks.reason_of(exc)}; "
+                  f"{shared_locks.masked(shared)}), which cannot be read: {shared_locks.reason_of(exc, shared)}; "
                   "this machine's runs only", file=sys.stderr)
     if reports is None:
         shared = None

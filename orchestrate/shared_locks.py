@@ -52,10 +52,21 @@ def masked(text: str) -> str:
     return PASSWORD_IN_URI.sub(r"\1***@", text)
 
 
-def reason_of(exc: Exception) -> str:
-    """A database error as one line an operator can be shown: its first line, passwords masked."""
+def reason_of(exc: Exception, uri: str) -> str:
+    """A database error as one line an operator can be shown: its first line, with every password
+    masked (in a URI it quotes, and the database's own, should the driver quote it bare)."""
     text = str(exc).strip()
-    return masked(text.splitlines()[0]) if text else type(exc).__name__
+    reason = masked(text.splitlines()[0]) if text else type(exc).__name__
+    password = urlsplit(uri).password
+    return reason.replace(password, "***") if password else reason
+
+
+def create_table(connection, table: str, columns: str) -> None:
+    """``create table if not exists``, one machine at a time: PostgreSQL fails the second of two
+    doing it at the same moment (duplicate key in pg_type), so it runs under a lock of its own."""
+    with connection.transaction(), connection.cursor() as cursor:
+        cursor.execute("select pg_advisory_xact_lock(%s)", (key_number(f"{table}:create"),))
+        cursor.execute(f"create table if not exists {table} ({columns})")
 
 
 def conninfo(uri: str) -> str:
@@ -76,12 +87,8 @@ def reachable_problem(uri: str) -> str | None:
         with connect(uri, timeout_s=5):
             return None
     except Exception as exc:  # noqa: BLE001 - every failure is the same line for an operator
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        password = urlsplit(uri).password
-        if password:
-            reason = reason.replace(password, "***")
         return (f"MELTANO_DATABASE_URI={masked(uri)} (Meltano's system database: bookmarks, run locks) "
-                f"cannot be reached: {reason}")
+                f"cannot be reached: {reason_of(exc, uri)}")
 
 
 UPGRADE_KEY = "callio:meltano-system-database-upgrade"
@@ -155,15 +162,11 @@ class SharedLocks:
     """One connection to the system database, holding this run's advisory locks."""
 
     def __init__(self, uri: str, job: str) -> None:
+        self.uri = uri
         self.connection = connect(uri)
         self.job = job
         self.held: list[str] = []
-        # "create table if not exists" is not safe against a second machine doing the same at the
-        # same moment (PostgreSQL: duplicate key in pg_type): one at a time, under a lock of its own
-        with self.connection.transaction(), self.connection.cursor() as cursor:
-            cursor.execute("select pg_advisory_xact_lock(%s)", (key_number(f"{HOLDERS}:create"),))
-            cursor.execute(f"create table if not exists {HOLDERS} (key text primary key, host text, pid integer, "
-                           "job text, since timestamptz)")
+        create_table(self.connection, HOLDERS, "key text primary key, host text, pid integer, job text, since timestamptz")
 
     @property
     def inherited_fds(self) -> tuple[int, ...]:
@@ -192,7 +195,7 @@ class SharedLocks:
             return self._try(key)
         except psycopg.Error as exc:
             raise Unreachable(f"{key} cannot be taken: the system database (MELTANO_DATABASE_URI) stopped "
-                              f"answering: {reason_of(exc)}") from exc
+                              f"answering: {reason_of(exc, self.uri)}") from exc
 
     def holder(self, key: str) -> str:
         with self.connection.cursor() as cursor:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from orchestrate import run_logs
 from orchestrate.job_report import JobReport
-from orchestrate.shared_locks import connect, key_number
+from orchestrate.shared_locks import connect, create_table
 
 TABLE = "callio_run_reports"
 # a run whose final write failed (the database was down) is written again by the machine's
@@ -25,21 +25,12 @@ TABLE = "callio_run_reports"
 REWRITTEN = 20
 
 
-def _ensure_table(connection) -> None:
-    # "create table if not exists" is not safe against another machine doing it at the same
-    # moment (PostgreSQL: duplicate key in pg_type): one at a time, under a lock of its own
-    with connection.transaction(), connection.cursor() as cursor:
-        cursor.execute("select pg_advisory_xact_lock(%s)", (key_number(f"{TABLE}:create"),))
-        cursor.execute(f"create table if not exists {TABLE} (key text primary key, host text, job text not null, "
-                       "environment text not null, started timestamptz not null, exit_code integer, "
-                       "report jsonb not null)")
-
-
 def publish(connection, reports: list[JobReport]) -> None:
     """Write (or rewrite) these reports, and drop the rows past the retention, in one transaction."""
     from psycopg.types.json import Jsonb  # noqa: PLC0415 (only the shared mode needs it)
 
-    _ensure_table(connection)
+    create_table(connection, TABLE, "key text primary key, host text, job text not null, environment text not null, "
+                 "started timestamptz not null, exit_code integer, report jsonb not null")
     with connection.transaction(), connection.cursor() as cursor:
         for report in reports:
             cursor.execute(
